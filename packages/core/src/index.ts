@@ -1,1 +1,3 @@
+export * from './config.js';
 export * from './environment.js';
+export * from './state.js';
