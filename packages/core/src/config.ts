@@ -115,8 +115,10 @@ export class ConfigError extends Error {
     readonly value: unknown,
     readonly accepted: string,
     readonly source: ConfigSource = 'option',
+    /** The environment variable the value came from, when it came from one. */
+    readonly envVar?: string,
   ) {
-    const where = source === 'env' ? ` (from the environment)` : '';
+    const where = source === 'env' ? ` (from ${envVar ?? 'the environment'})` : '';
     super(`Invalid AutoTelemetry option "${option}"${where}: ${describe(value)}. Accepted: ${accepted}.`);
   }
 }
@@ -182,6 +184,7 @@ export interface OptionDefinition {
 
 interface OptionResolver<T> extends OptionDefinition {
   fromOption(value: unknown): T;
+  /** Parses the environment variable; string-typed options omit it and reuse fromOption. */
   fromEnv?(raw: string): T;
   fallback(ctx: ResolveContext): { value: T; source: ConfigSource };
 }
@@ -525,7 +528,11 @@ const definitions: readonly OptionResolver<unknown>[] = [
     fallback: (ctx) => {
       const raw = ctx.env.OTEL_SDK_DISABLED;
       if (raw === undefined || raw.trim() === '') return fromDefaults(true);
-      return { value: !parseBooleanEnv('enabled')(raw), source: 'env' };
+      try {
+        return { value: !parseBooleanEnv('enabled')(raw), source: 'env' };
+      } catch {
+        throw new ConfigError('enabled', raw, 'true or false', 'env', 'OTEL_SDK_DISABLED');
+      }
     },
   },
   {
@@ -655,13 +662,19 @@ function samplerFromEnv(env: NodeJS.ProcessEnv): { value: number; source: Config
       return { value: 0, source: 'env' };
     case 'traceidratio':
     case 'parentbased_traceidratio':
-      return { value: arg === undefined || arg.trim() === '' ? 1 : parseRatio('env')(arg), source: 'env' };
+      if (arg === undefined || arg.trim() === '') return { value: 1, source: 'env' };
+      try {
+        return { value: parseRatio('env')(arg), source: 'env' };
+      } catch {
+        throw new ConfigError('samplingRatio', arg, 'a number from 0 to 1', 'env', 'OTEL_TRACES_SAMPLER_ARG');
+      }
     default:
       throw new ConfigError(
         'samplingRatio',
         sampler,
-        'OTEL_TRACES_SAMPLER of always_on, always_off, traceidratio or their parentbased_ forms',
+        'always_on, always_off, traceidratio or their parentbased_ forms',
         'env',
+        'OTEL_TRACES_SAMPLER',
       );
   }
 }
@@ -741,8 +754,16 @@ export function resolveConfig(options: TelemetryOptions = {}, env: NodeJS.Proces
       sources[def.option] = 'option';
     } else {
       const envVar = def.envVars.find((name) => env[name] !== undefined && env[name]?.trim() !== '');
-      if (envVar && def.fromEnv) {
-        values[def.option] = def.fromEnv(env[envVar] as string);
+      if (envVar) {
+        // String-typed options parse a variable the same way as an option.
+        const parse = def.fromEnv ?? def.fromOption;
+        try {
+          values[def.option] = parse(env[envVar] as string);
+        } catch (error) {
+          if (error instanceof ConfigError)
+            throw new ConfigError(def.option, error.value, error.accepted, 'env', envVar);
+          throw error;
+        }
         sources[def.option] = 'env';
       } else {
         const { value, source } = def.fallback(lazyCtx);
