@@ -138,6 +138,9 @@ function prepare() {
     // Native addons (if any) compile against the headers of the Node that runs them.
     npm_config_nodedir: dirname(nodeBin),
     COREPACK_ENABLE_STRICT: '0',
+    // The machines here reach only the package registries: no telemetry pings from the build tools.
+    TURBO_TELEMETRY_DISABLED: '1',
+    DO_NOT_TRACK: '1',
   };
   const pnpm = ['pnpm'];
   const stamp = join(TOOLCHAIN_DIR, 'install.stamp');
