@@ -128,7 +128,7 @@ function run(argv, env, stdio = 'inherit') {
   return result.status ?? (result.signal ? 128 : 1);
 }
 
-function prepare() {
+function prepare({ install = true } = {}) {
   const node = resolveNode();
   const nodeBin = dirname(node);
   const pnpmBin = resolvePnpmBin();
@@ -146,8 +146,9 @@ function prepare() {
   const stamp = join(TOOLCHAIN_DIR, 'install.stamp');
   const fingerprint = installFingerprint(node);
   const installed = existsSync(join(ROOT, 'node_modules', '.modules.yaml')) && existsSync(stamp);
-  if (!installed || readFileSync(stamp, 'utf8') !== fingerprint) {
-    const frozen = existsSync(join(ROOT, 'pnpm-lock.yaml')) ? ['--frozen-lockfile'] : [];
+  if (install && (!installed || readFileSync(stamp, 'utf8') !== fingerprint)) {
+    // CI installs exactly the lockfile; a developer's run may update it after a manifest change.
+    const frozen = process.env.CI && existsSync(join(ROOT, 'pnpm-lock.yaml')) ? ['--frozen-lockfile'] : [];
     // Install chatter goes to stderr so that `env` mode's stdout stays a clean shell snippet.
     const status = run([...pnpm, 'install', ...frozen, '--reporter=append-only'], env, [0, 2, 2]);
     if (status !== 0) process.exit(status);
@@ -165,7 +166,8 @@ if (mode === 'run' && rest.length > 0) {
   prepare();
 } else if (mode === 'env') {
   // Prints a shell snippet that puts the project's Node and pnpm first on PATH: eval "$(node scripts/toolchain.mjs env)"
-  const { env } = prepare();
+  // Only the toolchain: installing is `setup`'s and `run`'s job.
+  const { env } = prepare({ install: false });
   process.stdout.write(`export PATH="${env.PATH}"\n`);
 } else {
   process.stderr.write('usage: node scripts/toolchain.mjs run <script> [args...] | setup | env\n');
