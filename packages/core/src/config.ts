@@ -184,6 +184,8 @@ export interface OptionDefinition {
 
 interface OptionResolver<T> extends OptionDefinition {
   fromOption(value: unknown): T;
+  /** True when `fallback` reads the variables itself (several variables make one value). */
+  customEnv?: boolean;
   /** Parses the environment variable; string-typed options omit it and reuse fromOption. */
   fromEnv?(raw: string): T;
   fallback(ctx: ResolveContext): { value: T; source: ConfigSource };
@@ -508,18 +510,20 @@ const definitions: readonly OptionResolver<unknown>[] = [
   },
   {
     option: 'samplingRatio',
-    envVars: [],
+    envVars: ['OTEL_TRACES_SAMPLER', 'OTEL_TRACES_SAMPLER_ARG'],
+    customEnv: true,
     type: 'number',
     accepted: 'a number from 0 to 1',
     description:
-      'Head sampling ratio, parent-based. Also read from `OTEL_TRACES_SAMPLER` (`always_on`, `always_off`, `traceidratio`, `parentbased_*`) and `OTEL_TRACES_SAMPLER_ARG`.',
+      'Head sampling ratio, parent-based. The variables take `always_on`, `always_off`, `traceidratio` and their `parentbased_` forms, with the ratio in `OTEL_TRACES_SAMPLER_ARG`.',
     defaultText: '`1` (every trace)',
     fromOption: parseRatio('option'),
     fallback: (ctx) => samplerFromEnv(ctx.env),
   },
   {
     option: 'enabled',
-    envVars: [],
+    envVars: ['OTEL_SDK_DISABLED'],
+    customEnv: true,
     type: 'boolean',
     accepted: 'true or false',
     description: 'Master switch; `OTEL_SDK_DISABLED=true` turns telemetry off (logs still work).',
@@ -753,7 +757,9 @@ export function resolveConfig(options: TelemetryOptions = {}, env: NodeJS.Proces
       values[def.option] = def.fromOption(optionValue);
       sources[def.option] = 'option';
     } else {
-      const envVar = def.envVars.find((name) => env[name] !== undefined && env[name]?.trim() !== '');
+      const envVar = def.customEnv
+        ? undefined
+        : def.envVars.find((name) => env[name] !== undefined && env[name]?.trim() !== '');
       if (envVar) {
         // String-typed options parse a variable the same way as an option.
         const parse = def.fromEnv ?? def.fromOption;

@@ -1,0 +1,42 @@
+/**
+ * `node src/cli.ts check` runs every documentation check and exits non-zero on a problem;
+ * `node src/cli.ts config-page` rewrites docs/configuration.md; `node src/cli.ts api [outDir]` builds the API reference.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildApiReference, findPublicEntryPoints } from './api.ts';
+import { renderConfigurationPage } from './config-page.ts';
+import { checkLinks } from './links.ts';
+import { findDocFiles, readMarkdown } from './markdown.ts';
+import { checkSnippets } from './snippets.ts';
+
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+const [command = 'check', arg] = process.argv.slice(2);
+
+if (command === 'config-page') {
+  writeFileSync(join(root, 'docs', 'configuration.md'), renderConfigurationPage());
+  console.log('docs/configuration.md written');
+} else if (command === 'api') {
+  const report = await buildApiReference(root, findPublicEntryPoints(root), arg ?? join(root, 'apps/docs/dist/api'));
+  console.log(
+    report.ok ? 'API reference built' : `API reference: ${report.errors} errors, ${report.warnings} warnings`,
+  );
+  process.exitCode = report.ok ? 0 : 1;
+} else if (command === 'check') {
+  const files = findDocFiles(root).map((file) => readMarkdown(root, file));
+  const snippets = checkSnippets(
+    files.flatMap((f) => f.blocks),
+    join(root, 'apps/docs/.snippets'),
+  );
+  for (const p of snippets.problems) console.error(`${p.file}:${p.line}: ${p.message}`);
+  const links = checkLinks(root, files);
+  for (const p of links) console.error(`${p.file}:${p.line}: broken link ${p.href}: ${p.reason}`);
+  console.log(
+    `${snippets.checked} snippets checked (${snippets.skipped.length} skipped), ${links.length} broken links`,
+  );
+  process.exitCode = snippets.problems.length + links.length > 0 ? 1 : 0;
+} else {
+  console.error('usage: node src/cli.ts check | config-page | api [outDir]');
+  process.exitCode = 2;
+}
