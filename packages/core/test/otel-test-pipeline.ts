@@ -1,0 +1,113 @@
+/**
+ * A real, in-memory OpenTelemetry pipeline for the traced/measure/anomaly tests: the SDK's tracer
+ * provider with a simple processor into an in-memory exporter, the AsyncLocalStorage context manager,
+ * and a meter provider read on demand — all registered as the API globals the helpers use.
+ */
+import { context, metrics, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import {
+  type DataPoint,
+  type Histogram,
+  MeterProvider,
+  type MetricData,
+  MetricReader,
+} from '@opentelemetry/sdk-metrics';
+import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { type Config, resolveConfig } from '../src/config.js';
+import type { LogSink } from '../src/log-sink.js';
+import { setState } from '../src/state.js';
+
+class OnDemandReader extends MetricReader {
+  protected override async onShutdown(): Promise<void> {}
+  protected override async onForceFlush(): Promise<void> {}
+}
+
+/** A log line as the helpers wrote it. */
+export interface CapturedLine {
+  level: 'info' | 'warn' | 'error';
+  message: string;
+  data: Record<string, unknown> | undefined;
+  /** The span context active when the line was written. */
+  traceId: string | undefined;
+  spanId: string | undefined;
+}
+
+/** A logger with the seed's call shape that keeps what it is given, and the active span's ids. */
+export class CaptureLogger implements LogSink {
+  readonly lines: CapturedLine[] = [];
+  private push(level: CapturedLine['level'], message: string, data?: Record<string, unknown>): void {
+    const ctx = trace.getActiveSpan()?.spanContext();
+    this.lines.push({ level, message, data, traceId: ctx?.traceId, spanId: ctx?.spanId });
+  }
+  info(message: string, data?: Record<string, unknown>): void {
+    this.push('info', message, data);
+  }
+  warn(message: string, data?: Record<string, unknown>): void {
+    this.push('warn', message, data);
+  }
+  error(message: string, data?: Record<string, unknown>): void {
+    this.push('error', message, data);
+  }
+}
+
+/** The registered pipeline and what it captured. */
+export interface TestPipeline {
+  readonly exporter: InMemorySpanExporter;
+  readonly meterProvider: MeterProvider;
+  /** Finished spans so far. */
+  spans(): ReadableSpan[];
+  /** Finished spans with this name. */
+  spansNamed(name: string): ReadableSpan[];
+  /** Collects every metric now. */
+  collectMetrics(): Promise<MetricData[]>;
+  /** Unregisters everything. */
+  shutdown(): Promise<void>;
+}
+
+/** Registers a fresh pipeline as the OpenTelemetry globals (replacing any previous one). */
+export function startTestPipeline(): TestPipeline {
+  trace.disable();
+  metrics.disable();
+  context.disable();
+  const contextManager = new AsyncLocalStorageContextManager();
+  contextManager.enable();
+  context.setGlobalContextManager(contextManager);
+  const exporter = new InMemorySpanExporter();
+  const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  trace.setGlobalTracerProvider(tracerProvider);
+  const reader = new OnDemandReader();
+  const meterProvider = new MeterProvider({ readers: [reader] });
+  metrics.setGlobalMeterProvider(meterProvider);
+  return {
+    exporter,
+    meterProvider,
+    spans: () => exporter.getFinishedSpans(),
+    spansNamed: (name) => exporter.getFinishedSpans().filter((s) => s.name === name),
+    async collectMetrics() {
+      const { resourceMetrics } = await reader.collect();
+      return resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
+    },
+    async shutdown() {
+      await tracerProvider.shutdown();
+      await meterProvider.shutdown();
+      trace.disable();
+      metrics.disable();
+      context.disable();
+    },
+  };
+}
+
+/** The data points of one metric, or an empty list. */
+export function pointsOf(all: MetricData[], name: string): DataPoint<number | Histogram>[] {
+  return (all.find((m) => m.descriptor.name === name)?.dataPoints ?? []) as DataPoint<number | Histogram>[];
+}
+
+/** Installs a process-wide state as a started pipeline would, with the given logger and options. */
+export function installState(
+  logger: LogSink | undefined,
+  options: { anomalyDetection?: boolean; strictNaming?: boolean } = {},
+): Config {
+  const config = resolveConfig({ serviceName: 'test.service', environment: 'test', ...options }, {});
+  setState({ config, logger, services: {} });
+  return config;
+}
