@@ -1,0 +1,4 @@
+export * from './otlp-decode.js';
+export * from './otlp-receiver.js';
+export * from './ports.js';
+export * from './processes.js';
