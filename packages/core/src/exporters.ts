@@ -1,0 +1,191 @@
+/**
+ * Where each signal goes, by config: spans to the console (compact lines), memory, OTLP (gRPC or
+ * http/protobuf), Zipkin or nowhere; metrics and log records to OTLP when it is on. Network exporters are
+ * imported lazily (see resilient-exporter.ts), and every queue is bounded.
+ */
+import { BatchLogRecordProcessor, type LogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import { PeriodicExportingMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
+import {
+  BatchSpanProcessor,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace';
+import type { Config } from './config.js';
+import { CompactConsoleSpanExporter } from './console-span-exporter.js';
+import { ExportHealth } from './export-health.js';
+import { BoundedMemorySpanExporter } from './memory-exporters.js';
+import type { Notices } from './notices.js';
+import { type ExporterLike, ResilientExporter } from './resilient-exporter.js';
+
+/** Queue and batch sizes of the batching processors: full queues drop (and count) instead of growing. */
+export const QUEUE_LIMITS = Object.freeze({
+  maxQueueSize: 2048,
+  maxExportBatchSize: 512,
+  scheduledDelayMillis: 1000,
+  exportTimeoutMillis: 10_000,
+});
+
+/** Timeout of one OTLP request (the transport retries within it). */
+const OTLP_TIMEOUT_MS = 10_000;
+
+/** Default metric export interval; `OTEL_METRIC_EXPORT_INTERVAL` overrides it. */
+const DEFAULT_METRIC_INTERVAL_MS = 15_000;
+
+/** The exporting half of the pipeline, built from the config. */
+export interface PipelineExporters {
+  /** Processor for spans, undefined with `traceExporter: 'none'`. */
+  readonly spanProcessor: SpanProcessor | undefined;
+  /** Kept spans in `memory` mode. */
+  readonly memorySpans: BoundedMemorySpanExporter | undefined;
+  /** Periodic OTLP metric reader, when OTLP is on. */
+  readonly metricReader: PeriodicExportingMetricReader | undefined;
+  /** Log record processor, when OTLP is on. */
+  readonly logProcessor: LogRecordProcessor | undefined;
+  /** Health of each network destination (one per collector). */
+  readonly healths: readonly ExportHealth[];
+}
+
+function metricIntervalMs(env: NodeJS.ProcessEnv): number {
+  const raw = Number(env.OTEL_METRIC_EXPORT_INTERVAL);
+  return Number.isFinite(raw) && raw >= 100 ? raw : DEFAULT_METRIC_INTERVAL_MS;
+}
+
+const countArray = (items: readonly unknown[]): number => items.length;
+
+function countDataPoints(metrics: ResourceMetrics): number {
+  let count = 0;
+  for (const scope of metrics.scopeMetrics) for (const metric of scope.metrics) count += metric.dataPoints.length;
+  return count;
+}
+
+/** `http://host:4318` + `/v1/traces`, as the OTLP specification derives per-signal URLs from a base endpoint. */
+function signalUrl(base: string, signal: 'traces' | 'metrics' | 'logs'): string {
+  return `${base.replace(/\/+$/, '')}/v1/${signal}`;
+}
+
+/**
+ * Each loader imports its exporter module only when called. The gRPC ones bring in @grpc/grpc-js, the
+ * heaviest dependency of the pipeline; a config using http/protobuf never pays for it.
+ */
+function otlpSpanLoader(config: Config): () => Promise<ExporterLike<ReadableSpan[]>> {
+  const timeoutMillis = OTLP_TIMEOUT_MS;
+  if (config.otlpProtocol === 'grpc') {
+    return async () => {
+      const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc');
+      return new OTLPTraceExporter({ url: config.otlpEndpoint, timeoutMillis });
+    };
+  }
+  return async () => {
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
+    return new OTLPTraceExporter({ url: signalUrl(config.otlpEndpoint, 'traces'), timeoutMillis });
+  };
+}
+
+function otlpMetricLoader(config: Config): () => Promise<ExporterLike<ResourceMetrics>> {
+  const timeoutMillis = OTLP_TIMEOUT_MS;
+  if (config.otlpProtocol === 'grpc') {
+    return async () => {
+      const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-grpc');
+      return new OTLPMetricExporter({ url: config.otlpEndpoint, timeoutMillis });
+    };
+  }
+  return async () => {
+    const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-proto');
+    return new OTLPMetricExporter({ url: signalUrl(config.otlpEndpoint, 'metrics'), timeoutMillis });
+  };
+}
+
+function otlpLogLoader(config: Config): () => Promise<ExporterLike<ReadableLogRecord[]>> {
+  const timeoutMillis = OTLP_TIMEOUT_MS;
+  if (config.otlpProtocol === 'grpc') {
+    return async () => {
+      const { OTLPLogExporter } = await import('@opentelemetry/exporter-logs-otlp-grpc');
+      return new OTLPLogExporter({ url: config.otlpEndpoint, timeoutMillis });
+    };
+  }
+  return async () => {
+    const { OTLPLogExporter } = await import('@opentelemetry/exporter-logs-otlp-proto');
+    return new OTLPLogExporter({ url: signalUrl(config.otlpEndpoint, 'logs'), timeoutMillis });
+  };
+}
+
+function zipkinLoader(config: Config): () => Promise<ExporterLike<ReadableSpan[]>> {
+  return async () => {
+    const { ZipkinExporter } = await import('@opentelemetry/exporter-zipkin');
+    return new ZipkinExporter({ url: config.zipkinEndpoint, serviceName: config.serviceName });
+  };
+}
+
+/** ResilientExporter always has forceFlush; this narrows the optional member for the SDK's exporter types. */
+function withFlush<T>(exporter: ResilientExporter<T>): ResilientExporter<T> & { forceFlush(): Promise<void> } {
+  return exporter;
+}
+
+/**
+ * Builds the processors and readers the config asks for. Starts no network activity itself: the OTLP modules
+ * are preloaded in the background and connect on first export.
+ */
+export function createExporters(
+  config: Config,
+  notices: Notices,
+  env: NodeJS.ProcessEnv = process.env,
+): PipelineExporters {
+  const healths: ExportHealth[] = [];
+  const otlpHealth = (): ExportHealth => {
+    const destination = `OTLP collector ${config.otlpEndpoint} (${config.otlpProtocol})`;
+    let health = healths.find((h) => h.destination === destination);
+    if (!health) {
+      health = new ExportHealth(destination, notices);
+      healths.push(health);
+    }
+    return health;
+  };
+
+  let spanProcessor: SpanProcessor | undefined;
+  let memorySpans: BoundedMemorySpanExporter | undefined;
+  switch (config.traceExporter) {
+    case 'console':
+      // Immediate lines read best while developing; the write is one synchronous stderr line per span.
+      spanProcessor = new SimpleSpanProcessor({ exporter: new CompactConsoleSpanExporter() });
+      break;
+    case 'memory':
+      memorySpans = new BoundedMemorySpanExporter();
+      spanProcessor = new SimpleSpanProcessor({ exporter: memorySpans });
+      break;
+    case 'otlp': {
+      const exporter = new ResilientExporter('traces', otlpSpanLoader(config), otlpHealth(), countArray);
+      exporter.preload();
+      spanProcessor = new BatchSpanProcessor({ exporter: withFlush(exporter), ...QUEUE_LIMITS });
+      break;
+    }
+    case 'zipkin': {
+      const health = new ExportHealth(`Zipkin ${config.zipkinEndpoint}`, notices);
+      healths.push(health);
+      const exporter = new ResilientExporter('traces', zipkinLoader(config), health, countArray);
+      exporter.preload();
+      spanProcessor = new BatchSpanProcessor({ exporter: withFlush(exporter), ...QUEUE_LIMITS });
+      break;
+    }
+    case 'none':
+      break;
+  }
+
+  let metricReader: PeriodicExportingMetricReader | undefined;
+  let logProcessor: LogRecordProcessor | undefined;
+  if (config.otlpEnabled) {
+    const metricExporter = new ResilientExporter('metrics', otlpMetricLoader(config), otlpHealth(), countDataPoints);
+    metricExporter.preload();
+    const interval = metricIntervalMs(env);
+    metricReader = new PeriodicExportingMetricReader({
+      exporter: withFlush(metricExporter),
+      exportIntervalMillis: interval,
+      exportTimeoutMillis: Math.min(interval, OTLP_TIMEOUT_MS),
+    });
+    const logExporter = new ResilientExporter('logs', otlpLogLoader(config), otlpHealth(), countArray);
+    logExporter.preload();
+    logProcessor = new BatchLogRecordProcessor({ exporter: withFlush(logExporter), ...QUEUE_LIMITS });
+  }
+
+  return { spanProcessor, memorySpans, metricReader, logProcessor, healths };
+}

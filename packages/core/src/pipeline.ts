@@ -1,0 +1,224 @@
+/**
+ * The one OpenTelemetry pipeline, composed from the SDK's providers rather than through `NodeSDK`: this way a
+ * start loads only what the config uses (network exporters are imported lazily), and a shutdown undoes
+ * exactly what the start did — globals, instrumentation, timers, servers — so start/shutdown can run many
+ * times in one process (tests, hot reload) without "already registered" errors or leaks.
+ */
+import { logs as apiLogs, context, metrics, propagation, trace } from '@opentelemetry/api';
+import { logs as logsApi } from '@opentelemetry/api-logs';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import type { Resource } from '@opentelemetry/resources';
+import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { type IMetricReader, MeterProvider } from '@opentelemetry/sdk-metrics';
+import {
+  AlwaysOnSampler,
+  ParentBasedSampler,
+  type Sampler,
+  TraceIdRatioBasedSampler,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
+import type { Config } from './config.js';
+import type { ExportHealth } from './export-health.js';
+import { createExporters } from './exporters.js';
+import { enableOutgoingInstrumentation } from './instrumentations.js';
+import { type BoundedMemorySpanExporter, SnapshotMetricReader } from './memory-exporters.js';
+import type { Notices } from './notices.js';
+import { installDiagLogger } from './otel-diag.js';
+import { type PrometheusEndpoint, startPrometheusEndpoint } from './prometheus.js';
+import { buildResource } from './resource.js';
+import { type RuntimeMetrics, startRuntimeMetrics } from './runtime-metrics.js';
+
+/** How long a shutdown may wait for the final exports before giving up on them. */
+export const SHUTDOWN_DEADLINE_MS = 5000;
+
+/** The same, when a collector is already known to be down: waiting longer would only delay the exit. */
+export const SHUTDOWN_DEADLINE_WHEN_DOWN_MS = 1000;
+
+/** A running pipeline: the providers, the capture points and the undo of everything start did. */
+export interface Pipeline {
+  readonly config: Config;
+  readonly resource: Resource;
+  /** Undefined when telemetry is disabled (`enabled: false`). */
+  readonly tracerProvider: TracerProvider | undefined;
+  readonly meterProvider: MeterProvider | undefined;
+  /** Present when log records are exported (OTLP on). */
+  readonly loggerProvider: LoggerProvider | undefined;
+  /** Finished spans in `memory` mode. */
+  readonly memorySpans: BoundedMemorySpanExporter | undefined;
+  /** Reads every metric on demand; also serves `/metrics`. */
+  readonly metricsReader: SnapshotMetricReader | undefined;
+  /** Health of each network destination. */
+  readonly healths: readonly ExportHealth[];
+  /** The `/metrics` endpoint, when enabled. */
+  readonly prometheus: PrometheusEndpoint | undefined;
+  /** Runtime/system metrics, when enabled. */
+  readonly runtimeMetrics: RuntimeMetrics | undefined;
+  /** The pipeline's own warnings. */
+  readonly notices: Notices;
+  /** Exports everything buffered now. Never rejects. */
+  forceFlush(): Promise<void>;
+  /**
+   * Stops everything: synchronously unregisters the globals and instrumentation (nothing new enters), then
+   * flushes and shuts the providers down within a deadline. Idempotent; never rejects.
+   */
+  shutdown(): Promise<void>;
+}
+
+function samplerFor(ratio: number): Sampler {
+  // Parent-based: a sampled (or not) incoming trace keeps its decision; the ratio applies to new traces.
+  return new ParentBasedSampler({ root: ratio >= 1 ? new AlwaysOnSampler() : new TraceIdRatioBasedSampler(ratio) });
+}
+
+/** Resolves after `ms`, without keeping the process alive. */
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+async function settle(work: Promise<unknown>, deadlineMs: number): Promise<void> {
+  await Promise.race([work.then(noop, noop), delay(deadlineMs)]);
+}
+
+function noop(): void {}
+
+/** What `createPipeline` registered globally, to unregister exactly that. */
+interface Registered {
+  context: boolean;
+  propagation: boolean;
+  trace: boolean;
+  metrics: boolean;
+  logsApi: boolean;
+  apiLogs: boolean;
+}
+
+/**
+ * Builds and registers the pipeline for a config. Must be called before the logger is created, so that the
+ * logger's OpenTelemetry bridge finds the registered LoggerProvider.
+ */
+export function createPipeline(config: Config, notices: Notices): Pipeline {
+  const resource = buildResource(config);
+  if (!config.enabled) return disabledPipeline(config, resource, notices);
+  const registered: Registered = {
+    context: false,
+    propagation: false,
+    trace: false,
+    metrics: false,
+    logsApi: false,
+    apiLogs: false,
+  };
+  const restoreDiag = installDiagLogger(notices);
+
+  const exporters = createExporters(config, notices);
+  const metricsReader = new SnapshotMetricReader();
+  const readers: IMetricReader[] = [metricsReader];
+  if (exporters.metricReader) readers.push(exporters.metricReader);
+  const meterProvider = new MeterProvider({ resource, readers });
+  const tracerProvider = new TracerProvider({
+    resource,
+    sampler: samplerFor(config.samplingRatio),
+    spanProcessors: exporters.spanProcessor ? [exporters.spanProcessor] : [],
+  });
+  const loggerProvider = exporters.logProcessor
+    ? new LoggerProvider({ resource, processors: [exporters.logProcessor] })
+    : undefined;
+
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  registered.context = context.setGlobalContextManager(contextManager);
+  if (!registered.context) contextManager.disable();
+  registered.propagation = propagation.setGlobalPropagator(
+    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+  );
+  registered.trace = trace.setGlobalTracerProvider(tracerProvider);
+  registered.metrics = metrics.setGlobalMeterProvider(meterProvider);
+  if (!registered.trace || !registered.metrics) {
+    notices.warn(
+      'Another OpenTelemetry SDK is already registered in this process: AutoTelemetry keeps its own pipeline ' +
+        'for its helpers and client, but libraries using the global API report to the other SDK.',
+      { tracer_provider_registered: registered.trace, meter_provider_registered: registered.metrics },
+    );
+  }
+  if (loggerProvider) {
+    // The logger bridges through @opentelemetry/api-logs; other code may use the Logs API of
+    // @opentelemetry/api. They keep separate globals, so the provider is registered on both.
+    registered.logsApi = logsApi.setGlobalLoggerProvider(loggerProvider) === loggerProvider;
+    registered.apiLogs = apiLogs.setGlobalLoggerProvider(loggerProvider);
+  }
+
+  const disableInstrumentation = enableOutgoingInstrumentation(tracerProvider, meterProvider);
+  const runtimeMetrics = config.runtimeMetrics ? startRuntimeMetrics(meterProvider, notices) : undefined;
+  const prometheus =
+    config.prometheusPort === false ? undefined : startPrometheusEndpoint(metricsReader, config, notices);
+
+  let stopping: Promise<void> | undefined;
+  const forceFlush = async (): Promise<void> => {
+    await Promise.allSettled([
+      tracerProvider.forceFlush(),
+      meterProvider.forceFlush(),
+      loggerProvider?.forceFlush() ?? Promise.resolve(),
+    ]);
+  };
+
+  // Everything that can be undone synchronously is, before the first await: a start that follows right after
+  // (even in the same tick) then finds the globals free, and nothing new enters the pipeline being flushed.
+  const stop = async (): Promise<void> => {
+    runtimeMetrics?.stop();
+    disableInstrumentation();
+    if (registered.trace) trace.disable();
+    if (registered.metrics) metrics.disable();
+    if (registered.propagation) propagation.disable();
+    if (registered.context) context.disable();
+    if (registered.logsApi) logsApi.disable();
+    if (registered.apiLogs) apiLogs.disable();
+    restoreDiag();
+    const deadline = exporters.healths.some((h) => h.snapshot().down)
+      ? SHUTDOWN_DEADLINE_WHEN_DOWN_MS
+      : SHUTDOWN_DEADLINE_MS;
+    await settle(
+      Promise.allSettled([
+        prometheus?.close(),
+        tracerProvider.shutdown(),
+        meterProvider.shutdown(),
+        loggerProvider?.shutdown(),
+      ]),
+      deadline,
+    );
+  };
+
+  return {
+    config,
+    resource,
+    tracerProvider,
+    meterProvider,
+    loggerProvider,
+    memorySpans: exporters.memorySpans,
+    metricsReader,
+    healths: exporters.healths,
+    prometheus,
+    runtimeMetrics,
+    notices,
+    forceFlush: () => settle(forceFlush(), SHUTDOWN_DEADLINE_MS),
+    shutdown() {
+      stopping ??= stop().catch(noop);
+      return stopping;
+    },
+  };
+}
+
+/** `enabled: false`: nothing is registered; the API's no-op tracer and meter are used. */
+function disabledPipeline(config: Config, resource: Resource, notices: Notices): Pipeline {
+  return {
+    config,
+    resource,
+    tracerProvider: undefined,
+    meterProvider: undefined,
+    loggerProvider: undefined,
+    memorySpans: undefined,
+    metricsReader: undefined,
+    healths: [],
+    prometheus: undefined,
+    runtimeMetrics: undefined,
+    notices,
+    forceFlush: () => Promise.resolve(),
+    shutdown: () => Promise.resolve(),
+  };
+}
