@@ -11,6 +11,7 @@ export * from './config.js';
 export * from './environment.js';
 export type { ExportHealth, ExportHealthSnapshot, SignalName } from './export-health.js';
 export type { LogSink } from './log-sink.js';
+export * from './logger.js';
 export * from './measure.js';
 export type { BoundedMemorySpanExporter, SnapshotMetricReader } from './memory-exporters.js';
 export * from './naming.js';

@@ -1,0 +1,91 @@
+/**
+ * Logger scenario: JSON log lines per second to /dev/null, AutoTelemetry's logger inside an active span
+ * (so every line carries trace_id/span_id) against raw pino with its defaults, both writing synchronously
+ * through pino's own SonicBoom destination. Same message, same data object, same process.
+ *
+ * Run alone: `pnpm --filter @autotelemetry/bench logger` (after building @autotelemetry/core).
+ */
+import { createLogger, resolveConfig, type TelemetryLogger } from '@autotelemetry/core';
+import { context, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { TracerProvider } from '@opentelemetry/sdk-trace';
+import { pino } from 'pino';
+import { type Comparison, type Contender, compare } from './harness.ts';
+
+const DEVNULL = '/dev/null';
+const MESSAGE = 'Processing done';
+const DATA = Object.freeze({ rows_processed: 150, stage: 'load', duration_ms: 45.2 });
+
+function rawPino(): Contender {
+  const logger = pino(pino.destination({ dest: DEVNULL, sync: true }));
+  return {
+    name: 'raw pino 10.4 (defaults)',
+    run(iterations) {
+      for (let i = 0; i < iterations; i++) logger.info(DATA, MESSAGE);
+    },
+  };
+}
+
+function inActiveSpan(logger: TelemetryLogger, name: string, call: (logger: TelemetryLogger) => void): Contender {
+  const tracer = trace.getTracer('bench');
+  return {
+    name,
+    run(iterations) {
+      tracer.startActiveSpan('bench.logger', (span) => {
+        for (let i = 0; i < iterations; i++) call(logger);
+        span.end();
+      });
+    },
+  };
+}
+
+function telemetryLogger(otlp: boolean): TelemetryLogger {
+  const config = resolveConfig(
+    {
+      serviceName: 'bench.service',
+      serviceVersion: '1.0.0',
+      environment: 'production',
+      ...(otlp ? {} : { enabled: false }),
+    },
+    {},
+  );
+  return createLogger(config, { destination: DEVNULL }).getLogger('pipeline');
+}
+
+/** Registers what an instrumented process has: a context manager and a tracer provider. */
+function registerTracing(): void {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  trace.setGlobalTracerProvider(new TracerProvider());
+}
+
+/** Runs the logger comparisons. */
+export function runLoggerBench(options: { iterations?: number; rounds?: number } = {}): Comparison[] {
+  registerTracing();
+  const iterations = options.iterations ?? 50_000;
+  const rounds = options.rounds ?? 8;
+  const common = { unit: 'lines/s', iterations, rounds, warmupRounds: 1, goal: 0.9 } as const;
+  const seedShape = (logger: TelemetryLogger) => logger.info(MESSAGE, DATA);
+  const pinoShape = (logger: TelemetryLogger) => logger.info(DATA, MESSAGE);
+  return [
+    compare({
+      ...common,
+      scenario: 'JSON line in a span, info(message, data), OTLP on (no provider)',
+      baseline: rawPino(),
+      candidate: inActiveSpan(telemetryLogger(true), 'autotelemetry', seedShape),
+    }),
+    compare({
+      ...common,
+      scenario: 'JSON line in a span, info(data, message), OTLP off',
+      baseline: rawPino(),
+      candidate: inActiveSpan(telemetryLogger(false), 'autotelemetry', pinoShape),
+    }),
+  ];
+}
+
+if (import.meta.main) {
+  const { markdownTable, roundsDetail } = await import('./harness.ts');
+  const comparisons = runLoggerBench();
+  console.log(
+    `\n## Logger (Node ${process.version})\n\n${markdownTable(comparisons)}\n\n${roundsDetail(comparisons)}\n`,
+  );
+}

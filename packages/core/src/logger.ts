@@ -1,0 +1,247 @@
+/**
+ * The logger: a real pino instance (so it can be Fastify's `loggerInstance` or pino-http's `logger`) whose
+ * every line has the seed's schema — see log-format.ts for the line and DESIGN.md "Log line".
+ *
+ * Pino stays in charge of levels (a disabled level is pino's no-op, nothing runs), message formatting,
+ * children, serializers and the destination. Three of its extension points are used:
+ * - the `logMethod` hook turns the seed's `info(message, data)` into pino's `info(data, message)`;
+ * - the `asJson` slot (published in `pino.symbols`) writes the line from parts rendered once per logger;
+ * - `child` is wrapped so bindings are merged into one context instead of appended (pino appends them as
+ *   they are, so a child named again would write `"logger"` twice).
+ *
+ * The root logger is named {@link ROOT_LOGGER_NAME}; `getLogger(name)` gives named children.
+ */
+import { pino } from 'pino';
+import type { Config, LogDestination } from './config.js';
+import { parseLogLevel } from './environment.js';
+import {
+  childParts,
+  formatJsonLine,
+  formatTextLine,
+  type LineShared,
+  type LoggerParts,
+  LoneValue,
+  PARTS,
+  rootParts,
+  type Serializers,
+  serviceFragment,
+} from './log-format.js';
+import { isoTimestamp, localTimestamp } from './logging/clock.js';
+import { flushStream, openDestination } from './logging/destination.js';
+import { OtelLogBridge } from './logging/otel-bridge.js';
+import { isError, SafeJson } from './logging/safe-json.js';
+
+export { LOG_LIMITS } from './logging/safe-json.js';
+
+/** The `logger` of lines written by the root logger itself (named loggers come from `getLogger`). */
+export const ROOT_LOGGER_NAME = 'root';
+
+/**
+ * The seed's call shape, tried before pino's own: `logger.info('Processing done', { rows: 150 })`.
+ * `data` is written under `data`; an Error (or an `err`/`error` key holding one) becomes the line's `error`.
+ */
+export type SeedLogFn = (message: string, data?: unknown) => void;
+
+/**
+ * A level method: the seed's `(message, data?)`, and pino's `(obj, message?, ...args)`, `(error)` and
+ * `('hello %s', 'x')` forms.
+ */
+export type TelemetryLogFn = SeedLogFn & pino.LogFn;
+
+type LevelMethodName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+
+/** A pino logger writing the seed's schema, with typed seed call shapes and {@link TelemetryLogger.getLogger}. */
+export interface TelemetryLogger extends Omit<pino.Logger, LevelMethodName | 'child'> {
+  /** Writes a TRACE line. */
+  trace: TelemetryLogFn;
+  /** Writes a DEBUG line. */
+  debug: TelemetryLogFn;
+  /** Writes an INFO line. */
+  info: TelemetryLogFn;
+  /** Writes a WARN line. */
+  warn: TelemetryLogFn;
+  /** Writes an ERROR line; with an Error inside an active span, also records an exception event on it. */
+  error: TelemetryLogFn;
+  /** Writes a FATAL line and flushes; with an Error inside an active span, also records it on the span. */
+  fatal: TelemetryLogFn;
+  /**
+   * A child logger. A `logger` binding renames it; the other bindings are written under `context`, merged
+   * with the parent's. Pino's options (`level`, `serializers`, `msgPrefix`, `redact` as extra keys) apply.
+   */
+  child(bindings: pino.Bindings, options?: pino.ChildLoggerOptions): TelemetryLogger;
+  /** A child whose lines carry `logger: name`, keeping this logger's context. */
+  getLogger(name: string): TelemetryLogger;
+}
+
+/** What {@link createLogger} may take besides the config. */
+export interface CreateLoggerOverrides {
+  /** Where lines go, instead of `config.logDestination`. */
+  destination?: LogDestination;
+  /** The root logger's `logger` value, instead of {@link ROOT_LOGGER_NAME}. */
+  name?: string;
+}
+
+/** The logger with the slots this module reads and writes. */
+interface InternalLogger {
+  [PARTS]: LoggerParts;
+  [key: symbol]: unknown;
+  readonly levels: { readonly labels: Readonly<Record<number, string>> };
+}
+
+const { asJsonSym, serializersSym, setLevelSym, streamSym } = pino.symbols;
+
+/** Pino's own implementations, taken from the first logger's prototype to call them from the overrides. */
+interface PinoMethods {
+  child(this: unknown, bindings: pino.Bindings, options?: pino.ChildLoggerOptions): InternalLogger;
+  isLevelEnabled(this: unknown, level: string): boolean;
+  setLevel(this: unknown, level: string | number): void;
+}
+let pinoMethods: PinoMethods | undefined;
+
+function capturePinoMethods(logger: object): PinoMethods {
+  const proto = Object.getPrototypeOf(logger) as Record<string | symbol, unknown>;
+  return {
+    child: proto.child as PinoMethods['child'],
+    isLevelEnabled: proto.isLevelEnabled as PinoMethods['isLevelEnabled'],
+    setLevel: proto[setLevelSym] as PinoMethods['setLevel'],
+  };
+}
+
+const NO_BINDINGS: pino.Bindings = Object.freeze({});
+
+/** `WARNING`/`CRITICAL` and upper-case names become pino's labels; anything else is passed through. */
+function toPinoLevel(level: unknown): string | number {
+  if (typeof level === 'number') return level;
+  const known = typeof level === 'string' ? parseLogLevel(level) : undefined;
+  return known === undefined ? (level as string) : known.toLowerCase();
+}
+
+// A placeholder pino's formatter would fill; `%%` alone is not one.
+const PLACEHOLDER = /%[sdifjoOc]/;
+
+function isMergingObject(value: object): boolean {
+  if (isError(value)) return true;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto === Object.prototype || proto === null) return true;
+  // Raw http requests and responses: pino maps them to `req` / `res` itself.
+  const candidate = value as { method?: unknown; headers?: unknown; socket?: unknown; setHeader?: unknown };
+  return (
+    Boolean(candidate.method && candidate.headers && candidate.socket) || typeof candidate.setHeader === 'function'
+  );
+}
+
+/**
+ * Pino's `logMethod` hook (runs only for enabled levels): `(message, data)` without a format placeholder
+ * is the seed's shape and becomes pino's `(data, message)`; anything else goes to pino unchanged.
+ */
+function seedCallShape(this: pino.Logger, args: unknown[], method: pino.LogFn): void {
+  if (args.length === 2) {
+    const message = args[0];
+    if (typeof message === 'string' && (message.indexOf('%') === -1 || !PLACEHOLDER.test(message))) {
+      const data = args[1];
+      const call = method as (this: pino.Logger, obj: unknown, msg?: string) => void;
+      if (data === undefined) call.call(this, message);
+      else if (data !== null && typeof data === 'object' && isMergingObject(data)) call.call(this, data, message);
+      else call.call(this, new LoneValue(data), message);
+      return;
+    }
+  }
+  (method as (this: pino.Logger, ...rest: unknown[]) => void).apply(this, args);
+}
+
+/** Keys named by a child's pino-style `redact` option: the last segment of each path. */
+function redactKeys(redact: pino.ChildLoggerOptions['redact']): string[] {
+  const paths = Array.isArray(redact) ? redact : (redact?.paths ?? []);
+  return paths.map(
+    (path) =>
+      path
+        .replace(/\[["']?([^\]"']+)["']?\]$/, '.$1')
+        .split('.')
+        .pop() ?? path,
+  );
+}
+
+function telemetryChild(
+  this: InternalLogger,
+  bindings: pino.Bindings,
+  options?: pino.ChildLoggerOptions,
+): TelemetryLogger {
+  const parentParts = this[PARTS];
+  let shared: LineShared = parentParts.shared;
+  let pinoOptions = options;
+  if (options?.redact !== undefined) {
+    const { redact, ...rest } = options;
+    pinoOptions = rest;
+    const json = shared.json.extend(redactKeys(redact));
+    shared = { ...shared, json, bridge: shared.bridge === undefined ? undefined : new OtelLogBridge(json) };
+  }
+  if (pinoOptions?.level !== undefined)
+    pinoOptions = { ...pinoOptions, level: toPinoLevel(pinoOptions.level) as string };
+  // Pino gets no bindings: they are rendered into this logger's parts, once, already merged.
+  const child = (pinoMethods as PinoMethods).child.call(this, NO_BINDINGS, pinoOptions);
+  child[PARTS] = childParts(parentParts, bindings, child[serializersSym] as Serializers, shared);
+  return child as unknown as TelemetryLogger;
+}
+
+function getLogger(this: TelemetryLogger, name: string): TelemetryLogger {
+  return this.child({ logger: typeof name === 'string' ? name : String(name) });
+}
+
+function bindings(this: InternalLogger): pino.Bindings {
+  const parts = this[PARTS];
+  return { logger: parts.name, ...parts.context };
+}
+
+function setBindings(this: InternalLogger, newBindings: pino.Bindings): void {
+  this[PARTS] = childParts(this[PARTS], newBindings, this[serializersSym] as Serializers);
+}
+
+function setLevel(this: InternalLogger, level: string | number): void {
+  (pinoMethods as PinoMethods).setLevel.call(this, toPinoLevel(level));
+}
+
+function isLevelEnabled(this: InternalLogger, level: string): boolean {
+  return (pinoMethods as PinoMethods).isLevelEnabled.call(this, toPinoLevel(level) as string);
+}
+
+/**
+ * Creates the root logger of a config: level, JSON or text lines, service fields, redaction, destination
+ * (default: file descriptor 1, written synchronously) and, when `config.otlpEnabled`, OpenTelemetry log
+ * records. Throws a {@link ConfigError} for a destination that cannot be opened.
+ */
+export function createLogger(config: Config, overrides: CreateLoggerOverrides = {}): TelemetryLogger {
+  const stream = openDestination(overrides.destination ?? config.logDestination);
+  const json = new SafeJson(config.redact);
+  const shared: LineShared = {
+    json,
+    service: serviceFragment(config),
+    bridge: config.otlpEnabled ? new OtelLogBridge(json) : undefined,
+  };
+  const text = !config.jsonLogs;
+  const logger = pino(
+    {
+      level: toPinoLevel(config.logLevel) as string,
+      messageKey: 'message',
+      errorKey: 'err',
+      base: null,
+      timestamp: text ? localTimestamp : isoTimestamp,
+      hooks: { logMethod: seedCallShape },
+    },
+    stream,
+  ) as unknown as InternalLogger & Record<string, unknown>;
+  pinoMethods ??= capturePinoMethods(logger);
+  logger[PARTS] = rootParts(shared, overrides.name ?? ROOT_LOGGER_NAME, logger[serializersSym] as Serializers);
+  logger[asJsonSym] = text ? formatTextLine : formatJsonLine;
+  logger[setLevelSym] = setLevel;
+  logger.child = telemetryChild;
+  logger.getLogger = getLogger;
+  logger.bindings = bindings;
+  logger.setBindings = setBindings;
+  logger.isLevelEnabled = isLevelEnabled;
+  return logger as unknown as TelemetryLogger;
+}
+
+/** Writes out anything the logger's destination still buffers, synchronously when it can. Never throws. */
+export function flushLogger(logger: pino.BaseLogger | TelemetryLogger): void {
+  flushStream((logger as unknown as Record<symbol, unknown>)[streamSym]);
+}

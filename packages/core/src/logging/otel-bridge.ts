@@ -1,0 +1,170 @@
+/**
+ * Sends log lines to the OpenTelemetry Logs API as well, so they reach the collector next to the spans
+ * they belong to. The API's logger is a proxy until an SDK registers a LoggerProvider, and `enabled()`
+ * answers false until then: a line costs one call here when nothing listens.
+ */
+import type { Context } from '@opentelemetry/api';
+import { type AnyValue, type AnyValueMap, type Logger, logs, SeverityNumber } from '@opentelemetry/api-logs';
+import { isError, LOG_LIMITS, REDACTED, type SafeJson, truncateString } from './safe-json.js';
+
+/** Instrumentation scope of the records. */
+export const OTEL_LOGGER_NAME = '@autotelemetry/core';
+
+const SEVERITY_BY_LEVEL: Readonly<Record<number, SeverityNumber>> = Object.freeze({
+  10: SeverityNumber.TRACE,
+  20: SeverityNumber.DEBUG,
+  30: SeverityNumber.INFO,
+  40: SeverityNumber.WARN,
+  50: SeverityNumber.ERROR,
+  60: SeverityNumber.FATAL,
+});
+
+/** What one line gives the bridge. */
+export interface BridgedLine {
+  /** Pino level number. */
+  readonly level: number;
+  /** Upper-case level name. */
+  readonly levelName: string;
+  readonly message: string;
+  /** The caller's data: an object of members, or a lone value. */
+  readonly data: unknown;
+  /** The error the line carries, if any. */
+  readonly error: unknown;
+  readonly loggerName: string;
+  /** Flattened child-logger bindings. */
+  readonly contextAttributes: AnyValueMap;
+  /** The context active when the line was written (carries the span). */
+  readonly context: Context;
+}
+
+function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as object | null;
+  return proto === Object.prototype || proto === null;
+}
+
+/** Emits log lines as OpenTelemetry log records. */
+export class OtelLogBridge {
+  private readonly logger: Logger = logs.getLogger(OTEL_LOGGER_NAME);
+
+  constructor(private readonly json: SafeJson) {}
+
+  /** Whether a provider listens at this level in this context; asked before a line's data is gathered. */
+  enabled(level: number, context: Context): boolean {
+    try {
+      return this.logger.enabled({ severityNumber: SEVERITY_BY_LEVEL[level] ?? SeverityNumber.UNSPECIFIED, context });
+    } catch {
+      return false;
+    }
+  }
+
+  /** Emits one record (after {@link OtelLogBridge.enabled} said yes). Never throws. */
+  emit(line: BridgedLine): void {
+    try {
+      const severityNumber = SEVERITY_BY_LEVEL[line.level] ?? SeverityNumber.UNSPECIFIED;
+      const attributes: AnyValueMap = { ...line.contextAttributes };
+      if (line.data !== undefined) {
+        if (line.data !== null && typeof line.data === 'object' && isPlainObject(line.data)) {
+          this.flatten('', line.data as Record<string, unknown>, 0, attributes);
+        } else {
+          this.flattenValue('data', line.data, 0, attributes);
+        }
+      }
+      attributes['logger.name'] = line.loggerName;
+      this.logger.emit({
+        severityNumber,
+        severityText: line.levelName,
+        body: line.message,
+        attributes,
+        context: line.context,
+        ...(line.error !== undefined ? { exception: line.error } : {}),
+      });
+    } catch {
+      // Telemetry never throws into the application; the JSON line has been written regardless.
+    }
+  }
+
+  /** Flattened attributes for a logger's bindings, computed once per child logger. */
+  contextAttributes(bindings: Readonly<Record<string, unknown>>): AnyValueMap {
+    const out: AnyValueMap = {};
+    try {
+      this.flatten('', bindings, 0, out);
+    } catch {
+      // Bindings that cannot be read are left out of the records, not out of the lines.
+    }
+    return out;
+  }
+
+  /** `{a: {b: 1}}` becomes `{"a.b": 1}`; redacted keys keep their key with `[REDACTED]`. */
+  private flatten(prefix: string, record: Record<string, unknown>, depth: number, out: AnyValueMap): void {
+    let count = 0;
+    for (const key in record) {
+      if (!Object.hasOwn(record, key)) continue;
+      if (++count > LOG_LIMITS.maxEntries) break;
+      const name = prefix + key;
+      if (this.json.isRedacted(key)) {
+        out[name] = REDACTED;
+        continue;
+      }
+      let value: unknown;
+      try {
+        value = record[key];
+      } catch {
+        out[name] = '[Throws]';
+        continue;
+      }
+      this.flattenValue(name, value, depth + 1, out);
+    }
+  }
+
+  private flattenValue(name: string, value: unknown, depth: number, out: AnyValueMap): void {
+    switch (typeof value) {
+      case 'string':
+        out[name] = truncateString(value);
+        return;
+      case 'number':
+      case 'boolean':
+        out[name] = value;
+        return;
+      case 'undefined':
+        return;
+      case 'bigint':
+      case 'symbol':
+        out[name] = value.toString();
+        return;
+      case 'function':
+        return;
+      default:
+        break;
+    }
+    if (value === null) return;
+    const object = value as object;
+    if (!isError(object) && isPlainObject(object) && depth < LOG_LIMITS.maxDepth) {
+      this.flatten(`${name}.`, object as Record<string, unknown>, depth, out);
+      return;
+    }
+    if (Array.isArray(object) && object.length <= LOG_LIMITS.maxEntries) {
+      const items: AnyValue[] = [];
+      for (const item of object) {
+        if (typeof item === 'string') items.push(truncateString(item));
+        else if (typeof item === 'number' || typeof item === 'boolean') items.push(item);
+        else {
+          this.asJsonText(name, object, out);
+          return;
+        }
+      }
+      out[name] = items;
+      return;
+    }
+    this.asJsonText(name, object, out);
+  }
+
+  /** Anything else travels as its bounded JSON text. */
+  private asJsonText(name: string, value: object, out: AnyValueMap): void {
+    const writer = this.json.begin(value);
+    try {
+      out[name] = isError(value) ? writer.error(value, 0) : writer.object(value, 0);
+    } finally {
+      writer.end();
+    }
+  }
+}
