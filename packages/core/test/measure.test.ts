@@ -3,7 +3,9 @@ import { type Histogram, MeterProvider, MetricReader } from '@opentelemetry/sdk-
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ANOMALY_EVENT_NAME, AnomalyDetector, setAnomalyDetector } from '../src/anomaly.js';
-import { MEASURE_METRICS, measure } from '../src/measure.js';
+import { resolveConfig } from '../src/config.js';
+import { createLogger } from '../src/logger.js';
+import { MEASURE_LOGGER_NAME, MEASURE_METRICS, measure } from '../src/measure.js';
 import { NamingError, resetNamingMemory } from '../src/naming.js';
 import { setState } from '../src/state.js';
 import { traced } from '../src/traced.js';
@@ -241,5 +243,58 @@ describe('measure(name, fn)', () => {
     expect(spans.at(-1)?.events.find((e) => e.name === ANOMALY_EVENT_NAME)?.attributes?.['anomaly.key']).toBe(
       'tiny.op',
     );
+  });
+
+  it("writes the seed's summary line through the pipeline's real JSON logger, with the span's ids", () => {
+    const config = resolveConfig(
+      { serviceName: 'demo.service', serviceVersion: '1.0.0', environment: 'production', prometheusPort: false },
+      {},
+    );
+    const written: string[] = [];
+    const jsonLogger = createLogger(config, { destination: { write: (chunk: string) => written.push(chunk) } });
+    setState({ config, logger: jsonLogger, services: {} });
+    measure('orders.import', () => Array.from({ length: 150 }, (_, i) => i));
+    const failure = new Error('disk full');
+    expect(() =>
+      measure('orders.export', () => {
+        throw failure;
+      }),
+    ).toThrow(failure);
+
+    const [done, failed] = written.map((line) => JSON.parse(line));
+    const span = only('orders.import');
+    expect(Object.keys(done)).toEqual([
+      'timestamp',
+      'level',
+      'logger',
+      'message',
+      'service.name',
+      'service.version',
+      'deployment.environment',
+      'trace_id',
+      'span_id',
+      'data',
+    ]);
+    expect(done).toMatchObject({
+      level: 'INFO',
+      logger: MEASURE_LOGGER_NAME,
+      message: 'Operation orders.import completed',
+      'service.name': 'demo.service',
+      trace_id: span.spanContext().traceId,
+      span_id: span.spanContext().spanId,
+      data: { operation: 'orders.import', rows_processed: 150 },
+    });
+    expect(typeof done.data.processing_time_ms).toBe('number');
+    expect(typeof done.data.memory_usage_mb).toBe('number');
+
+    expect(failed).toMatchObject({
+      level: 'ERROR',
+      message: 'Operation orders.export failed',
+      span_id: only('orders.export').spanContext().spanId,
+      data: { error_type: 'Error', rows_processed: null },
+      error: { type: 'Error', message: 'disk full' },
+    });
+    // The span ended before the line was written: the exception is on it once, from measure() itself.
+    expect(only('orders.export').events.filter((e) => e.name === 'exception')).toHaveLength(1);
   });
 });
