@@ -16,6 +16,25 @@ const DEVNULL = '/dev/null';
 const MESSAGE = 'Processing done';
 const DATA = Object.freeze({ rows_processed: 150, stage: 'load', duration_ms: 45.2 });
 
+const REQUEST = Object.freeze({ method: 'GET', url: '/orders/7', remoteAddress: '127.0.0.1' });
+const RESPONSE = Object.freeze({ statusCode: 200 });
+let requestCounter = 0;
+const nextRequestId = (): string => `req-${++requestCounter}`;
+
+function rawPinoRequests(): Contender {
+  const logger = pino(pino.destination({ dest: DEVNULL, sync: true }));
+  return {
+    name: 'raw pino 10.4 (defaults)',
+    run(iterations) {
+      for (let i = 0; i < iterations; i++) {
+        const request = logger.child({ reqId: nextRequestId() });
+        request.info({ req: REQUEST }, 'incoming request');
+        request.info({ res: RESPONSE, responseTime: 1.5 }, 'request completed');
+      }
+    },
+  };
+}
+
 function rawPino(): Contender {
   const logger = pino(pino.destination({ dest: DEVNULL, sync: true }));
   return {
@@ -61,23 +80,36 @@ function registerTracing(): void {
 /** Runs the logger comparisons. */
 export function runLoggerBench(options: { iterations?: number; rounds?: number } = {}): Comparison[] {
   registerTracing();
-  const iterations = options.iterations ?? 50_000;
-  const rounds = options.rounds ?? 8;
-  const common = { unit: 'lines/s', iterations, rounds, warmupRounds: 1, goal: 0.9 } as const;
+  const iterations = options.iterations ?? 20_000;
+  const rounds = options.rounds ?? 15;
+  const common = { iterations, rounds, warmupRounds: 1 } as const;
+  const lines = { ...common, unit: 'lines/s', goal: 0.9 } as const;
   const seedShape = (logger: TelemetryLogger) => logger.info(MESSAGE, DATA);
   const pinoShape = (logger: TelemetryLogger) => logger.info(DATA, MESSAGE);
   return [
     compare({
-      ...common,
+      ...lines,
       scenario: 'JSON line in a span, info(message, data), OTLP on (no provider)',
       baseline: rawPino(),
       candidate: inActiveSpan(telemetryLogger(true), 'autotelemetry', seedShape),
     }),
     compare({
-      ...common,
+      ...lines,
       scenario: 'JSON line in a span, info(data, message), OTLP off',
       baseline: rawPino(),
       candidate: inActiveSpan(telemetryLogger(false), 'autotelemetry', pinoShape),
+    }),
+    compare({
+      ...common,
+      iterations: iterations >> 1,
+      unit: 'requests/s',
+      scenario: 'per-request child({reqId}) + 2 lines (Fastify-like), in a span',
+      baseline: rawPinoRequests(),
+      candidate: inActiveSpan(telemetryLogger(true), 'autotelemetry', (logger) => {
+        const request = logger.child({ reqId: nextRequestId() });
+        request.info({ req: REQUEST }, 'incoming request');
+        request.info({ res: RESPONSE, responseTime: 1.5 }, 'request completed');
+      }),
     }),
   ];
 }

@@ -40,7 +40,10 @@ export interface LineShared {
   readonly bridge: OtelLogBridge | undefined;
 }
 
-/** What is fixed for one logger: rendered when the logger is made, read on every line. Immutable. */
+/**
+ * What is fixed for one logger: rendered when the logger is made, read on every line. Shared by a child
+ * that changes nothing; only the lazily computed `contextAttributes` is ever written after creation.
+ */
 export interface LoggerParts {
   readonly shared: LineShared;
   /** Value of `logger`. */
@@ -53,8 +56,8 @@ export interface LoggerParts {
   readonly tail: string;
   /** ` context={…}` for the text line, or `''`. */
   readonly contextText: string;
-  /** Flattened attributes for OpenTelemetry log records (empty without a bridge). */
-  readonly contextAttributes: AnyValueMap;
+  /** The context flattened for OpenTelemetry log records: filled in by the first record that needs it. */
+  contextAttributes: AnyValueMap | undefined;
   /** Pino's serializers of the logger, or undefined when it has only pino's default `err` one. */
   readonly serializers: Serializers | undefined;
   /** The serializers object `serializers` was derived from (to notice a child's new one). */
@@ -127,7 +130,7 @@ export function rootParts(shared: LineShared, name: string, serializers?: Serial
     heads: buildHeads(name),
     tail: '}\n',
     contextText: '',
-    contextAttributes: {},
+    contextAttributes: undefined,
     serializers: customSerializers(serializers),
     serializersSource: serializers,
   };
@@ -168,21 +171,22 @@ export function childParts(
   }
   const sameSerializers = serializers === parent.serializersSource;
   if (context === undefined && name === parent.name && shared === parent.shared && sameSerializers) return parent;
-  const finalContext = context === undefined ? parent.context : Object.freeze(context);
+  let { tail, contextText } = parent;
+  const finalContext = context ?? parent.context;
   const contextChanged = context !== undefined || shared !== parent.shared;
-  const contextJson = contextChanged ? renderContext(shared, finalContext) : '';
-  const hasContext = Object.keys(finalContext).length !== 0;
+  if (contextChanged) {
+    const json = renderContext(shared, finalContext);
+    tail = json === '{}' ? '}\n' : `,"context":${json}}\n`;
+    contextText = json === '{}' ? '' : ` context=${json}`;
+  }
   return {
     shared,
     name,
     context: finalContext,
     heads: name === parent.name ? parent.heads : buildHeads(name),
-    tail: !contextChanged ? parent.tail : hasContext ? `,"context":${contextJson}}\n` : '}\n',
-    contextText: !contextChanged ? parent.contextText : hasContext ? ` context=${contextJson}` : '',
-    contextAttributes:
-      shared.bridge === undefined || !contextChanged
-        ? parent.contextAttributes
-        : shared.bridge.contextAttributes(finalContext),
+    tail,
+    contextText,
+    contextAttributes: contextChanged ? undefined : parent.contextAttributes,
     serializers: sameSerializers ? parent.serializers : customSerializers(serializers),
     serializersSource: serializers,
   };
@@ -323,7 +327,10 @@ function bridgeLine(
   error: unknown,
   ctx: Context,
 ): void {
-  parts.shared.bridge?.emit({
+  const bridge = parts.shared.bridge;
+  if (bridge === undefined) return;
+  parts.contextAttributes ??= bridge.contextAttributes(parts.context);
+  bridge.emit({
     level,
     levelName: levelName(source, level),
     message,

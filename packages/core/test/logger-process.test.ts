@@ -8,7 +8,12 @@ const coreDir = fileURLToPath(new URL('..', import.meta.url));
 const fixture = (name: string) => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
 /** Runs a fixture on the built package, as production would: a fresh Node process. */
-function run(name: string): { lines: string[]; ids: { traceId: string; spanId: string }; status: number | null } {
+function run(name: string): {
+  lines: string[];
+  ids: { traceId: string; spanId: string };
+  status: number | null;
+  stderr: string;
+} {
   for (const entry of ['dist/index.mjs', 'dist/index.cjs']) {
     if (!existsSync(`${coreDir}/${entry}`)) throw new Error(`${entry} is missing: build @autotelemetry/core first`);
   }
@@ -19,8 +24,9 @@ function run(name: string): { lines: string[]; ids: { traceId: string; spanId: s
     timeout: 20_000,
   });
   const lines = result.stdout.split(/(?<=\n)/).filter((l) => l !== '');
-  const ids = JSON.parse(result.stderr.trim().split('\n').at(-1) ?? '{}') as { traceId: string; spanId: string };
-  return { lines, ids, status: result.status };
+  const last = result.stderr.trim().split('\n').at(-1) ?? '';
+  const ids = (last.startsWith('{') ? JSON.parse(last) : {}) as { traceId: string; spanId: string };
+  return { lines, ids, status: result.status, stderr: result.stderr };
 }
 
 const SERVICE = {
@@ -40,8 +46,8 @@ const BASE_KEYS = [
 
 describe('a production process logging through the built package', () => {
   it('writes every line in the schema, field by field, with the span ids inside the span (ESM)', () => {
-    const { lines, ids, status } = run('logger-production.mjs');
-    expect(status).toBe(3);
+    const { lines, ids, status, stderr } = run('logger-production.mjs');
+    expect(status, stderr).toBe(3);
     expect(ids.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(ids.spanId).toMatch(/^[0-9a-f]{16}$/);
     expect(lines).toHaveLength(5);
@@ -104,8 +110,8 @@ describe('a production process logging through the built package', () => {
   });
 
   it('works the same from the CommonJS build', () => {
-    const { lines, ids, status } = run('logger-production.cjs');
-    expect(status).toBe(0);
+    const { lines, ids, status, stderr } = run('logger-production.cjs');
+    expect(status, stderr).toBe(0);
     expect(lines).toHaveLength(1);
     expect(JSON.parse(lines[0] as string)).toEqual({
       timestamp: expect.stringMatching(ISO_MS_Z),
