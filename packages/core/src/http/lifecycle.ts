@@ -1,0 +1,629 @@
+/**
+ * The framework-free HTTP server request lifecycle every adapter (Express, Fastify, NestJS) calls from its
+ * earliest hook:
+ *
+ * ```ts
+ * const record = lifecycle.begin(req, res); // undefined for an excluded path
+ * if (record === undefined) return next();
+ * record.run(next);                        // the rest of the request runs in the request's context
+ * // later, from the framework's routing:
+ * record.setRoute('/users/:id');
+ * record.fail(error);
+ * ```
+ *
+ * `begin` extracts the W3C trace context (`traceparent`/`tracestate`, through the registered propagator:
+ * a malformed header is ignored and a new trace starts), then starts one SERVER span — or adopts the SERVER
+ * span another instrumentation (the official HTTP instrumentation) already made active for this request, so
+ * there are never two —, and ends exactly once when the response emits `finish` (complete) or `close`
+ * (complete or aborted). At the end it records the span's status attributes, one
+ * `http.server.request.duration` value, the `http.server.active_requests` decrement, one access log line
+ * and one anomaly-detector observation.
+ *
+ * Server spans come from here rather than from patching `http.Server`, so they exist whatever the import
+ * order and in ESM without a loader.
+ *
+ * The per-request path is written for speed (the benchmark compares it with a bare framework): span names
+ * and metric attribute objects are cached per (method, route, status); the response listeners are two
+ * module-level functions that find the record through a symbol on the response, so no closure is created
+ * per request; the context is entered once; an excluded path costs one `Set` lookup; the request's child
+ * logger is created only when asked for.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import {
+  type Attributes,
+  type Context,
+  context,
+  type Meter,
+  metrics,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+  trace,
+} from '@opentelemetry/api';
+import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import { getAnomalyDetector } from '../anomaly.js';
+import { DEFAULT_EXCLUDED_PATHS, DEFAULT_REDACTED_KEYS } from '../config.js';
+import type { LogLevel } from '../environment.js';
+import { getState, type TelemetryState } from '../state.js';
+import { HostCache } from './host.js';
+import {
+  ABORTED_ERROR_TYPE,
+  createHttpServerInstruments,
+  type HttpServerInstruments,
+  MAX_ROUTE_ENTRIES,
+  MethodEntry,
+  protocolVersion,
+  RouteEntry,
+} from './metrics.js';
+import { QueryRedactor } from './redact.js';
+import {
+  ATTR_CLIENT_ADDRESS,
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_REQUEST_METHOD_ORIGINAL,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_SERVER_ADDRESS,
+  ATTR_SERVER_PORT,
+  ATTR_URL_PATH,
+  ATTR_URL_QUERY,
+  ATTR_URL_SCHEME,
+  ATTR_USER_AGENT_ORIGINAL,
+  KNOWN_HTTP_METHODS,
+  OTHER_HTTP_METHOD,
+} from './semconv.js';
+
+/** Instrumentation scope of the request spans and HTTP metrics. */
+export const HTTP_INSTRUMENTATION_SCOPE = '@autotelemetry/core/http';
+
+/**
+ * The slice of a logger the lifecycle writes through: the seed's `logger.info(message, data?)` call shape
+ * (the core's TelemetryLogger), plus `child` for the request logger and, when present, `isLevelEnabled`
+ * so a disabled access line is not even built.
+ *
+ * Contract relied upon: `error(message, anError)` written while a span is active records the Error as an
+ * exception event on that span (the core's logger does), so the lifecycle does not record it a second time.
+ */
+export interface RequestLogger {
+  trace(message: string, data?: unknown): unknown;
+  debug(message: string, data?: unknown): unknown;
+  info(message: string, data?: unknown): unknown;
+  warn(message: string, data?: unknown): unknown;
+  error(message: string, data?: unknown): unknown;
+  fatal(message: string, data?: unknown): unknown;
+  /** A logger whose lines carry `bindings` (under `context` in the JSON schema). */
+  child(bindings: Record<string, unknown>): RequestLogger;
+  /** Whether a line at `level` (lower-case pino name) would be written. */
+  isLevelEnabled?(level: string): boolean;
+  /** A named logger (`logger` field of the line). */
+  getLogger?(name: string): RequestLogger;
+}
+
+/** The anomaly detector's slice the lifecycle feeds (the core's AnomalyDetector). */
+export interface RequestAnomalyObserver {
+  observe(key: string, durationMs: number, isError: boolean, span?: Span): unknown;
+}
+
+/** Settings of an {@link HttpLifecycle}. Everything is optional; {@link getHttpLifecycle} fills them from the running pipeline. */
+export interface HttpLifecycleOptions {
+  /** Paths (exact, query ignored) that get no span, metric or log line. Default: the core's default exclusions. */
+  readonly excludePaths?: readonly string[];
+  /** Query keys whose values are masked in `url.query` (case-insensitive, substring). Default: the core's list. */
+  readonly redact?: readonly string[];
+  /** Level of the access log line: `'auto'` (ERROR 5xx, WARN 4xx and aborted, else INFO), a level, or false. */
+  readonly accessLog?: LogLevel | 'auto' | false;
+  /** Tracer of the request spans. Default: the global tracer provider's. */
+  readonly tracer?: Tracer;
+  /** Meter of the HTTP instruments. Default: the global meter provider's at construction time. */
+  readonly meter?: Meter;
+  /** Logger of the access lines and parent of request loggers. Default: none (no access log). */
+  readonly logger?: RequestLogger;
+  /** Anomaly detector fed with each request's duration and outcome, keyed by span name. Default: none. */
+  readonly anomalyDetector?: RequestAnomalyObserver;
+}
+
+/**
+ * What an adapter may tell the lifecycle about its framework, as one shared (not per-request) object.
+ */
+export interface HttpAdapterHooks {
+  /**
+   * Called once at the end of a request that answered 5xx without a recorded failure: the error the
+   * framework kept for it, if it can be found (Express 5's router remembers the errors it routed).
+   */
+  findUnrecordedError?(req: IncomingMessage, res: ServerResponse): unknown;
+}
+
+/** One request in flight, as returned by {@link HttpLifecycle.begin}. */
+export interface HttpRequestRecord {
+  /** The request's SERVER span (started here, or adopted from another instrumentation). */
+  readonly span: Span;
+  /** The context that has the span active; run the rest of the request in it ({@link HttpRequestRecord.run}). */
+  readonly context: Context;
+  /** The route template given to {@link HttpRequestRecord.setRoute}, if any. */
+  readonly route: string | undefined;
+  /** Whether the span was adopted from another instrumentation (which then ends it). */
+  readonly adopted: boolean;
+  /** Whether the request has ended (response finished or connection closed). */
+  readonly ended: boolean;
+  /**
+   * The request's logger: a child of the pipeline's logger bound to the request (method, path, request id),
+   * created on first access. Its lines carry the active span's ids like every logger's.
+   */
+  readonly logger: RequestLogger | undefined;
+  /**
+   * Sets the matched route template (`/users/:id`); the span is named `METHOD /users/:id` and gets
+   * `http.route`, the metrics and access line use it. The last call before the end wins.
+   */
+  setRoute(template: string): void;
+  /**
+   * Records a failure of the request (the last one given wins). At the end it becomes an exception event on
+   * the span; when the response is 5xx (or never completed) also ERROR status and an error log line.
+   */
+  fail(error: unknown): void;
+  /** Calls `fn` with the request's context active (so `await`, timers and promises inside keep it). */
+  run<A extends unknown[], R>(fn: (...args: A) => R, thisArg?: unknown, ...args: A): R;
+}
+
+/** The symbol under which the record hangs on the request and the response (shared by ESM and CJS copies). */
+const RECORD = Symbol.for('autotelemetry.http.record.v1');
+/** Marks the spans this lifecycle started, so another request's span is never mistaken for an adoptable one. */
+const OWN_SPAN = Symbol.for('autotelemetry.http.own-span.v1');
+
+type WithRecord = { [RECORD]?: RequestRecord };
+type MaybeOwnSpan = Span & { [OWN_SPAN]?: true; kind?: SpanKind };
+
+/** The record of a request (or its response) that {@link HttpLifecycle.begin} is tracking, if any. */
+export function getRequestRecord(reqOrRes: IncomingMessage | ServerResponse | object): HttpRequestRecord | undefined {
+  return (reqOrRes as WithRecord)[RECORD];
+}
+
+const LEVEL_METHOD: Readonly<Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'>> = {
+  TRACE: 'trace',
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+  FATAL: 'fatal',
+};
+
+let warnedFailure = false;
+function warnOnce(what: string, error: unknown): void {
+  if (warnedFailure) return;
+  warnedFailure = true;
+  const message = error instanceof Error ? error.message : String(error);
+  process.emitWarning(`AutoTelemetry HTTP lifecycle could not ${what} (further failures are silent): ${message}`, {
+    code: 'AUTOTELEMETRY_HTTP_LIFECYCLE',
+  });
+}
+
+function failureMessage(error: unknown): string {
+  try {
+    if (error instanceof Error) return String(error.message);
+    if (error !== null && typeof error === 'object') {
+      const message = (error as { message?: unknown }).message;
+      if (typeof message === 'string') return message;
+    }
+    return String(error);
+  } catch {
+    return 'unprintable thrown value';
+  }
+}
+
+function failureName(error: unknown): string {
+  try {
+    if (error instanceof Error) return error.name || 'Error';
+    const name = (error as { name?: unknown } | null)?.name;
+    if (typeof name === 'string' && name.length > 0 && name.length <= 64) return name;
+  } catch {
+    // A hostile getter.
+  }
+  return '_OTHER';
+}
+
+function recordException(span: Span, error: unknown): void {
+  try {
+    if (error instanceof Error) span.recordException(error);
+    else span.recordException({ name: failureName(error), message: failureMessage(error) });
+  } catch (e) {
+    warnOnce('record an exception', e);
+  }
+}
+
+// Listeners shared by every response: `this` is the response, the record hangs on it.
+function onResponseFinish(this: ServerResponse): void {
+  const record = (this as WithRecord)[RECORD];
+  if (record !== undefined && !record.ended) record.end(true);
+}
+function onResponseClose(this: ServerResponse): void {
+  const record = (this as WithRecord)[RECORD];
+  if (record !== undefined && !record.ended) record.end(false);
+}
+
+class RequestRecord implements HttpRequestRecord {
+  route: string | undefined = undefined;
+  ended = false;
+  /** Whether a failure was recorded, and which. */
+  failed = false;
+  failure: unknown = undefined;
+  // Filled in at the end, for the completion lines.
+  spanName = '';
+  status = 0;
+  aborted = false;
+  durationMs = 0;
+  errorLine = false;
+  private requestLogger: RequestLogger | undefined = undefined;
+
+  constructor(
+    private readonly lifecycle: HttpLifecycle,
+    readonly req: IncomingMessage,
+    readonly res: ServerResponse,
+    readonly span: Span,
+    readonly context: Context,
+    readonly adopted: boolean,
+    readonly methodEntry: MethodEntry,
+    readonly path: string,
+    readonly scheme: string,
+    readonly protocol: string,
+    readonly startedAt: number,
+    private readonly hooks: HttpAdapterHooks | undefined,
+  ) {}
+
+  get logger(): RequestLogger | undefined {
+    if (this.requestLogger === undefined) this.requestLogger = this.lifecycle.createRequestLogger(this);
+    return this.requestLogger;
+  }
+
+  setRoute(template: string): void {
+    if (this.ended || typeof template !== 'string' || template === this.route) return;
+    this.route = template;
+    if (this.adopted) {
+      // The official HTTP instrumentation names its span and labels its own metric from this metadata.
+      const rpc = getRPCMetadata(this.context);
+      if (rpc !== undefined && rpc.type === RPCType.HTTP) rpc.route = template;
+    }
+  }
+
+  fail(error: unknown): void {
+    if (this.ended) return;
+    this.failed = true;
+    this.failure = error;
+  }
+
+  run<A extends unknown[], R>(fn: (...args: A) => R, thisArg?: unknown, ...args: A): R {
+    return context.with(this.context, fn, thisArg, ...args);
+  }
+
+  /** Ends the request once: `finished` is false when the connection closed before the response completed. */
+  end(finished: boolean): void {
+    this.ended = true;
+    try {
+      this.lifecycle.complete(this, finished);
+    } catch (error) {
+      warnOnce('end a request', error);
+    }
+  }
+
+  /** At the end: when no failure was recorded on a 5xx, asks the adapter for the error its framework kept. */
+  resolveFailure(status: number): void {
+    if (!this.failed && status >= 500 && this.hooks?.findUnrecordedError !== undefined) {
+      const found = this.hooks.findUnrecordedError(this.req, this.res);
+      if (found !== undefined && found !== null) {
+        this.failed = true;
+        this.failure = found;
+      }
+    }
+  }
+}
+
+/** The default values of {@link HttpLifecycleOptions} when no pipeline is running. */
+const DEFAULT_ACCESS_LOG = 'auto';
+
+/**
+ * The request lifecycle of one pipeline: its caches, instruments and settings. Adapters get the running
+ * pipeline's with {@link getHttpLifecycle}; tests and custom setups may construct one.
+ */
+export class HttpLifecycle {
+  private readonly tracer: Tracer;
+  private readonly instruments: HttpServerInstruments;
+  private readonly excluded: ReadonlySet<string>;
+  private readonly redactor: QueryRedactor;
+  private readonly accessLog: LogLevel | 'auto' | false;
+  private readonly logger: RequestLogger | undefined;
+  private readonly accessLogger: RequestLogger | undefined;
+  private readonly anomalyDetector: RequestAnomalyObserver | undefined;
+  private readonly methods = new Map<string, MethodEntry>();
+  private readonly otherMethod = new MethodEntry(OTHER_HTTP_METHOD);
+  private routeEntries = 0;
+  private readonly hosts = new HostCache();
+
+  constructor(options: HttpLifecycleOptions = {}) {
+    this.tracer = options.tracer ?? trace.getTracer(HTTP_INSTRUMENTATION_SCOPE);
+    this.instruments = createHttpServerInstruments(options.meter ?? metrics.getMeter(HTTP_INSTRUMENTATION_SCOPE));
+    this.excluded = new Set(options.excludePaths ?? DEFAULT_EXCLUDED_PATHS);
+    this.redactor = new QueryRedactor(options.redact ?? DEFAULT_REDACTED_KEYS);
+    this.accessLog = options.accessLog ?? DEFAULT_ACCESS_LOG;
+    this.logger = options.logger;
+    this.accessLogger = options.logger?.getLogger?.('http') ?? options.logger;
+    this.anomalyDetector = options.anomalyDetector;
+    for (const method of KNOWN_HTTP_METHODS) this.methods.set(method, new MethodEntry(method));
+  }
+
+  /** Whether requests to `path` (without query) get no telemetry. */
+  isExcluded(path: string): boolean {
+    return this.excluded.has(path);
+  }
+
+  /**
+   * Starts tracking a request; returns undefined for an excluded path (nothing is recorded for it), and the
+   * existing record when the request is already tracked (two adapters on one request share one record).
+   * Never throws: on an internal failure it warns once and returns undefined.
+   */
+  begin(req: IncomingMessage, res: ServerResponse, hooks?: HttpAdapterHooks): HttpRequestRecord | undefined {
+    const existing = (req as WithRecord)[RECORD];
+    if (existing !== undefined) return existing;
+    try {
+      return this.start(req, res, hooks);
+    } catch (error) {
+      warnOnce('start a request span', error);
+      return undefined;
+    }
+  }
+
+  private start(
+    req: IncomingMessage,
+    res: ServerResponse,
+    hooks: HttpAdapterHooks | undefined,
+  ): RequestRecord | undefined {
+    // Express rewrites `req.url` inside mounted routers; `originalUrl` is what the client sent.
+    const url = (req as { originalUrl?: string }).originalUrl ?? req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q === -1 ? url : url.slice(0, q);
+    if (this.excluded.has(path)) return undefined;
+    const startedAt = performance.now();
+
+    const rawMethod = req.method ?? 'GET';
+    const methodEntry = this.methods.get(rawMethod) ?? this.otherMethod;
+    const scheme = (req.socket as TLSSocket | null)?.encrypted === true ? 'https' : 'http';
+    const protocol = protocolVersion(req.httpVersion);
+
+    let span: Span;
+    let ctx: Context;
+    let adopted = false;
+    const active = context.active();
+    const activeSpan = trace.getSpan(active) as MaybeOwnSpan | undefined;
+    if (
+      activeSpan !== undefined &&
+      activeSpan.kind === SpanKind.SERVER &&
+      activeSpan[OWN_SPAN] !== true &&
+      activeSpan.isRecording()
+    ) {
+      // Another instrumentation made this request's SERVER span: name it and label it, never add a second.
+      span = activeSpan;
+      ctx = active;
+      adopted = true;
+    } else {
+      const headers = req.headers;
+      const host = this.hosts.get(headers.host, scheme);
+      const attributes: Attributes = {
+        [ATTR_HTTP_REQUEST_METHOD]: methodEntry.method,
+        [ATTR_HTTP_REQUEST_METHOD_ORIGINAL]: methodEntry === this.otherMethod ? rawMethod : undefined,
+        [ATTR_URL_PATH]: path,
+        [ATTR_URL_QUERY]: q === -1 ? undefined : this.redactor.redact(url.slice(q + 1)),
+        [ATTR_URL_SCHEME]: scheme,
+        [ATTR_SERVER_ADDRESS]: host.address,
+        [ATTR_SERVER_PORT]: host.port,
+        [ATTR_CLIENT_ADDRESS]: req.socket?.remoteAddress,
+        [ATTR_USER_AGENT_ORIGINAL]: headers['user-agent'],
+        [ATTR_NETWORK_PROTOCOL_VERSION]: protocol,
+      };
+      const parent = propagation.extract(ROOT_CONTEXT, headers);
+      span = this.tracer.startSpan(methodEntry.method, { kind: SpanKind.SERVER, attributes }, parent);
+      (span as MaybeOwnSpan)[OWN_SPAN] = true;
+      ctx = trace.setSpan(parent, span);
+    }
+
+    const record = new RequestRecord(
+      this,
+      req,
+      res,
+      span,
+      ctx,
+      adopted,
+      methodEntry,
+      path,
+      scheme,
+      protocol,
+      startedAt,
+      hooks,
+    );
+    (req as WithRecord)[RECORD] = record;
+    (res as WithRecord)[RECORD] = record;
+    res.on('finish', onResponseFinish);
+    res.on('close', onResponseClose);
+    this.instruments.activeRequests.add(1, methodEntry.activeAttributes(scheme));
+    return record;
+  }
+
+  /** The cached entry of (method, route); routes past the bound share the method's overflow entry. */
+  private routeEntry(methodEntry: MethodEntry, route: string | undefined): RouteEntry {
+    if (route === undefined) return methodEntry.unmatched;
+    let entry = methodEntry.routes.get(route);
+    if (entry === undefined) {
+      if (this.routeEntries >= MAX_ROUTE_ENTRIES) return methodEntry.overflow;
+      entry = new RouteEntry(methodEntry.method, route, route);
+      methodEntry.routes.set(route, entry);
+      this.routeEntries++;
+    }
+    return entry;
+  }
+
+  /** @internal The end of a request: logs, anomaly observation, span, metrics — in that order. */
+  complete(record: RequestRecord, finished: boolean): void {
+    const durationMs = performance.now() - record.startedAt;
+    const res = record.res;
+    const status = finished || res.headersSent ? res.statusCode : 0;
+    const aborted = !finished;
+    const serverError = aborted || status >= 500;
+    const entry = this.routeEntry(record.methodEntry, record.route);
+    record.resolveFailure(status);
+    const span = record.span;
+    record.status = status;
+    record.aborted = aborted;
+    record.durationMs = durationMs;
+    // Past the route bound the metric series collapses, but the span still tells the real route.
+    record.spanName = entry.route === record.route ? entry.spanName : `${entry.method} ${record.route}`;
+
+    // A failure becomes one exception event: through the error line when one is written (the logger records
+    // an Error it writes at ERROR inside the span), else directly.
+    const logger = this.accessLogger;
+    record.errorLine =
+      record.failed && serverError && logger !== undefined && logger.isLevelEnabled?.('error') !== false;
+    if (record.failed && !(record.errorLine && record.failure instanceof Error) && span.isRecording()) {
+      recordException(span, record.failure);
+    }
+    if (logger !== undefined) context.with(record.context, writeCompletionLines, this, record);
+    if (this.anomalyDetector !== undefined && !aborted) {
+      this.anomalyDetector.observe(record.spanName, durationMs, status >= 500, span);
+    }
+
+    if (record.adopted) {
+      // The adopting instrumentation ends its span (after this 'finish'); only add what it cannot know.
+      if (span.isRecording()) {
+        if (record.route !== undefined) {
+          span.updateName(record.spanName);
+          span.setAttribute(ATTR_HTTP_ROUTE, record.route);
+        }
+        if (record.failed && serverError) {
+          span.setStatus({ code: SpanStatusCode.ERROR, message: failureMessage(record.failure) });
+        }
+      }
+    } else {
+      if (record.route !== undefined) {
+        span.updateName(record.spanName);
+        span.setAttribute(ATTR_HTTP_ROUTE, record.route);
+      }
+      if (status > 0) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+      if (serverError) {
+        span.setAttribute(ATTR_ERROR_TYPE, aborted ? ABORTED_ERROR_TYPE : String(status));
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: record.failed
+            ? failureMessage(record.failure)
+            : aborted
+              ? 'the connection closed before the response completed'
+              : undefined,
+        });
+      }
+      span.end();
+    }
+
+    this.instruments.duration.record(
+      durationMs / 1000,
+      entry.durationAttributes(status, record.scheme, record.protocol, aborted),
+    );
+    this.instruments.activeRequests.add(-1, record.methodEntry.activeAttributes(record.scheme));
+  }
+
+  /** @internal The request logger of `record`: a child of the pipeline's logger. */
+  createRequestLogger(record: RequestRecord): RequestLogger | undefined {
+    if (this.logger === undefined) return undefined;
+    const bindings: Record<string, unknown> = {
+      [ATTR_HTTP_REQUEST_METHOD]: record.methodEntry.method,
+      [ATTR_URL_PATH]: record.path,
+    };
+    const requestId = record.req.headers['x-request-id'];
+    if (typeof requestId === 'string' && requestId.length > 0 && requestId.length <= 128)
+      bindings.request_id = requestId;
+    return this.logger.child(bindings);
+  }
+
+  /** @internal The access line's level for a status, or undefined when access lines are off. */
+  accessLevel(status: number, aborted: boolean): LogLevel | undefined {
+    if (this.accessLog === false) return undefined;
+    if (this.accessLog !== 'auto') return this.accessLog;
+    if (status >= 500) return 'ERROR';
+    if (status >= 400 || aborted) return 'WARN';
+    return 'INFO';
+  }
+
+  /** @internal */
+  get completionLogger(): RequestLogger | undefined {
+    return this.accessLogger;
+  }
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+/** Writes the error line (a 5xx with a recorded failure) and the access line, inside the request's context. */
+function writeCompletionLines(this: HttpLifecycle, record: RequestRecord): void {
+  const logger = this.completionLogger;
+  if (logger === undefined) return;
+  const { status, aborted } = record;
+  if (record.errorLine) {
+    logger.error(`${record.spanName} failed: ${failureMessage(record.failure)}`, record.failure);
+  }
+  const level = this.accessLevel(status, aborted);
+  if (level === undefined) return;
+  const method = LEVEL_METHOD[level];
+  if (logger.isLevelEnabled?.(method) === false) return;
+  const durationMs = round3(record.durationMs);
+  const data: Record<string, unknown> = {
+    method: record.methodEntry.method,
+    route: record.route,
+    path: record.path,
+    status: status > 0 ? status : undefined,
+    duration_ms: durationMs,
+  };
+  if (aborted) data.aborted = true;
+  logger[method](`${record.methodEntry.method} ${record.path} ${aborted ? 'aborted' : status} ${durationMs} ms`, data);
+}
+
+const LIFECYCLE_SERVICE = 'http.lifecycle';
+let lastState: TelemetryState | undefined;
+let lastLifecycle: HttpLifecycle | undefined;
+
+/**
+ * The running pipeline's lifecycle (created on first use with the pipeline's config, logger, tracer and
+ * meter), or undefined when no pipeline is running or telemetry is disabled. Cheap enough to call per
+ * request: it is cached until the pipeline changes.
+ */
+export function getHttpLifecycle(): HttpLifecycle | undefined {
+  const state = getState();
+  if (state === lastState) return lastLifecycle;
+  lastState = state;
+  lastLifecycle = undefined;
+  if (state === undefined || !state.config.enabled) return undefined;
+  // Shared through the state, so the ESM and CJS copies of the core (both loaded by one app) use one.
+  const shared = state.services[LIFECYCLE_SERVICE] as HttpLifecycle | undefined;
+  if (shared !== undefined && typeof shared.begin === 'function') {
+    lastLifecycle = shared;
+    return shared;
+  }
+  const config = state.config;
+  const lifecycle = new HttpLifecycle({
+    excludePaths: config.excludePaths,
+    redact: config.redact,
+    accessLog: config.accessLog,
+    logger: isRequestLogger(state.logger) ? state.logger : undefined,
+    anomalyDetector: config.anomalyDetection ? getAnomalyDetector() : undefined,
+  });
+  state.services[LIFECYCLE_SERVICE] = lifecycle;
+  lastLifecycle = lifecycle;
+  return lifecycle;
+}
+
+function isRequestLogger(value: unknown): value is RequestLogger {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as RequestLogger).info === 'function' &&
+    typeof (value as RequestLogger).child === 'function'
+  );
+}

@@ -1,0 +1,139 @@
+/**
+ * The two HTTP server instruments and the attribute objects they are recorded with.
+ *
+ * Recording with an attribute object the SDK has seen before is the cheap path (its series lookup hashes
+ * the object's keys and values), and building a fresh object per request is an allocation plus that hash.
+ * So attribute objects are built once per (method, route, status, scheme, protocol) and reused; the caches
+ * are bounded, and a route beyond the bound is recorded under {@link OVERFLOW_ROUTE} so the series count
+ * stays bounded too.
+ */
+import type { Attributes, Histogram, Meter, UpDownCounter } from '@opentelemetry/api';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_URL_SCHEME,
+  HTTP_SERVER_DURATION_BUCKETS,
+  METRIC_HTTP_SERVER_ACTIVE_REQUESTS,
+  METRIC_HTTP_SERVER_REQUEST_DURATION,
+} from './semconv.js';
+
+/** `http.route` of the metric series that collects every route past {@link MAX_ROUTE_ENTRIES}. */
+export const OVERFLOW_ROUTE = '_OTHER';
+
+/** Most distinct (method, route) pairs given their own span name, metric series and anomaly key. */
+export const MAX_ROUTE_ENTRIES = 2000;
+
+/** `error.type` of a request whose client went away before the response was complete. */
+export const ABORTED_ERROR_TYPE = 'aborted';
+
+/** The instruments of one meter. */
+export interface HttpServerInstruments {
+  readonly duration: Histogram;
+  readonly activeRequests: UpDownCounter;
+}
+
+/** Creates `http.server.request.duration` (with the semconv buckets as advice) and `http.server.active_requests`. */
+export function createHttpServerInstruments(meter: Meter): HttpServerInstruments {
+  return {
+    duration: meter.createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, {
+      description: 'Duration of HTTP server requests.',
+      unit: 's',
+      advice: { explicitBucketBoundaries: [...HTTP_SERVER_DURATION_BUCKETS] },
+    }),
+    activeRequests: meter.createUpDownCounter(METRIC_HTTP_SERVER_ACTIVE_REQUESTS, {
+      description: 'Number of active HTTP server requests.',
+      unit: '{request}',
+    }),
+  };
+}
+
+// Small integer codes keep the per-status cache key a number (no string building per request).
+function protocolCode(version: string): number {
+  switch (version) {
+    case '1.1':
+      return 0;
+    case '2.0':
+    case '2':
+      return 1;
+    case '1.0':
+      return 2;
+    default:
+      return 3;
+  }
+}
+
+/** `network.protocol.version` as the conventions spell it (`2`, not Node's `2.0`). */
+export function protocolVersion(httpVersion: string): string {
+  return httpVersion === '2.0' ? '2' : httpVersion;
+}
+
+/**
+ * Everything the lifecycle precomputes for one (method, route template) pair: the span name, the anomaly
+ * key and the metric attribute objects per status.
+ */
+export class RouteEntry {
+  /** `METHOD /route/template`, or `METHOD` when no route matched. */
+  readonly spanName: string;
+  private readonly byKey = new Map<number, Attributes>();
+
+  constructor(
+    /** Normalised method (`GET`, …, `_OTHER`). */
+    readonly method: string,
+    /** The route template, undefined when no route matched. */
+    readonly route: string | undefined,
+    /** The `http.route` value of the metric series (differs from `route` only for the overflow entry). */
+    private readonly metricRoute: string | undefined,
+  ) {
+    this.spanName = route === undefined ? method : `${method} ${route}`;
+  }
+
+  /**
+   * The attributes of the duration histogram for this status. `status` 0 means no response head was sent;
+   * `aborted` means the client went away before the response was complete.
+   */
+  durationAttributes(status: number, scheme: string, version: string, aborted: boolean): Attributes {
+    const key = ((aborted ? 1000 + status : status) * 2 + (scheme === 'https' ? 1 : 0)) * 4 + protocolCode(version);
+    let attributes = this.byKey.get(key);
+    if (attributes === undefined) {
+      attributes = {
+        [ATTR_HTTP_REQUEST_METHOD]: this.method,
+        [ATTR_URL_SCHEME]: scheme,
+        [ATTR_NETWORK_PROTOCOL_VERSION]: version,
+      };
+      if (this.metricRoute !== undefined) attributes[ATTR_HTTP_ROUTE] = this.metricRoute;
+      if (status > 0) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
+      const errorType = aborted ? ABORTED_ERROR_TYPE : status >= 500 ? String(status) : undefined;
+      if (errorType !== undefined) attributes[ATTR_ERROR_TYPE] = errorType;
+      Object.freeze(attributes);
+      // Statuses, schemes and protocol versions are few; the bound only guards against nonsense statuses.
+      if (this.byKey.size < 256) this.byKey.set(key, attributes);
+    }
+    return attributes;
+  }
+}
+
+/** Per normalised method: its route entries and its `http.server.active_requests` attributes. */
+export class MethodEntry {
+  /** The entry used when no route matched. */
+  readonly unmatched: RouteEntry;
+  /** The entry whose metric series collects routes past the bound. */
+  readonly overflow: RouteEntry;
+  readonly routes = new Map<string, RouteEntry>();
+  private readonly activeHttp: Attributes;
+  private readonly activeHttps: Attributes;
+
+  constructor(readonly method: string) {
+    this.unmatched = new RouteEntry(method, undefined, undefined);
+    this.overflow = new RouteEntry(method, OVERFLOW_ROUTE, OVERFLOW_ROUTE);
+    this.activeHttp = Object.freeze({ [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_URL_SCHEME]: 'http' });
+    this.activeHttps = Object.freeze({ [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_URL_SCHEME]: 'https' });
+  }
+
+  /** Attributes of `http.server.active_requests`: the same object for the +1 and the −1. */
+  activeAttributes(scheme: string): Attributes {
+    return scheme === 'https' ? this.activeHttps : this.activeHttp;
+  }
+}
