@@ -80,9 +80,9 @@ function registerTracing(): void {
 /** Runs the logger comparisons. */
 export function runLoggerBench(options: { iterations?: number; rounds?: number } = {}): Comparison[] {
   registerTracing();
-  const iterations = options.iterations ?? 20_000;
-  const rounds = options.rounds ?? 15;
-  const common = { iterations, rounds, warmupRounds: 1 } as const;
+  const iterations = options.iterations ?? 10_000;
+  const rounds = options.rounds ?? 25;
+  const common = { iterations, rounds, warmupRounds: 3 } as const;
   const lines = { ...common, unit: 'lines/s', goal: 0.9 } as const;
   const seedShape = (logger: TelemetryLogger) => logger.info(MESSAGE, DATA);
   const pinoShape = (logger: TelemetryLogger) => logger.info(DATA, MESSAGE);
