@@ -42,7 +42,7 @@ export const RESOURCE_LABELS = Object.freeze({
 /** Labels Prometheus itself adds to every scraped series; they identify the target. */
 export const TARGET_LABELS: readonly string[] = Object.freeze(['job', 'instance']);
 
-const series = <T extends StandardSeries>(s: T): T => Object.freeze(s);
+const series = (s: StandardSeries): StandardSeries => Object.freeze(s);
 
 /** The standard series, by role. */
 export const STANDARD_SERIES = Object.freeze({
@@ -77,7 +77,7 @@ export const STANDARD_SERIES = Object.freeze({
     kind: 'counter',
     unit: 's',
     group: 'runtime',
-    labels: [],
+    labels: ['cpu_mode'],
   }),
   processMemoryUsage: series({
     name: 'process_memory_usage',
