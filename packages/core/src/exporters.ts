@@ -26,8 +26,13 @@ export const QUEUE_LIMITS = Object.freeze({
   exportTimeoutMillis: 10_000,
 });
 
-/** Timeout of one OTLP request (the transport retries within it). */
-const OTLP_TIMEOUT_MS = 10_000;
+/** Timeout of one OTLP export, retries included; `OTEL_EXPORTER_OTLP_TIMEOUT` overrides it. */
+const DEFAULT_OTLP_TIMEOUT_MS = 10_000;
+
+function otlpTimeoutMs(env: NodeJS.ProcessEnv): number {
+  const raw = Number(env.OTEL_EXPORTER_OTLP_TIMEOUT);
+  return Number.isFinite(raw) && raw > 0 ? raw : DEFAULT_OTLP_TIMEOUT_MS;
+}
 
 /** Default metric export interval; `OTEL_METRIC_EXPORT_INTERVAL` overrides it. */
 const DEFAULT_METRIC_INTERVAL_MS = 15_000;
@@ -68,8 +73,7 @@ function signalUrl(base: string, signal: 'traces' | 'metrics' | 'logs'): string 
  * Each loader imports its exporter module only when called. The gRPC ones bring in @grpc/grpc-js, the
  * heaviest dependency of the pipeline; a config using http/protobuf never pays for it.
  */
-function otlpSpanLoader(config: Config): () => Promise<ExporterLike<ReadableSpan[]>> {
-  const timeoutMillis = OTLP_TIMEOUT_MS;
+function otlpSpanLoader(config: Config, timeoutMillis: number): () => Promise<ExporterLike<ReadableSpan[]>> {
   if (config.otlpProtocol === 'grpc') {
     return async () => {
       const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc');
@@ -82,8 +86,7 @@ function otlpSpanLoader(config: Config): () => Promise<ExporterLike<ReadableSpan
   };
 }
 
-function otlpMetricLoader(config: Config): () => Promise<ExporterLike<ResourceMetrics>> {
-  const timeoutMillis = OTLP_TIMEOUT_MS;
+function otlpMetricLoader(config: Config, timeoutMillis: number): () => Promise<ExporterLike<ResourceMetrics>> {
   if (config.otlpProtocol === 'grpc') {
     return async () => {
       const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-grpc');
@@ -96,8 +99,7 @@ function otlpMetricLoader(config: Config): () => Promise<ExporterLike<ResourceMe
   };
 }
 
-function otlpLogLoader(config: Config): () => Promise<ExporterLike<ReadableLogRecord[]>> {
-  const timeoutMillis = OTLP_TIMEOUT_MS;
+function otlpLogLoader(config: Config, timeoutMillis: number): () => Promise<ExporterLike<ReadableLogRecord[]>> {
   if (config.otlpProtocol === 'grpc') {
     return async () => {
       const { OTLPLogExporter } = await import('@opentelemetry/exporter-logs-otlp-grpc');
@@ -132,6 +134,7 @@ export function createExporters(
   env: NodeJS.ProcessEnv = process.env,
 ): PipelineExporters {
   const healths: ExportHealth[] = [];
+  const timeoutMillis = otlpTimeoutMs(env);
   const otlpHealth = (): ExportHealth => {
     const destination = `OTLP collector ${config.otlpEndpoint} (${config.otlpProtocol})`;
     let health = healths.find((h) => h.destination === destination);
@@ -154,7 +157,7 @@ export function createExporters(
       spanProcessor = new SimpleSpanProcessor({ exporter: memorySpans });
       break;
     case 'otlp': {
-      const exporter = new ResilientExporter('traces', otlpSpanLoader(config), otlpHealth(), countArray);
+      const exporter = new ResilientExporter('traces', otlpSpanLoader(config, timeoutMillis), otlpHealth(), countArray);
       exporter.preload();
       spanProcessor = new BatchSpanProcessor({ exporter: withFlush(exporter), ...QUEUE_LIMITS });
       break;
@@ -174,15 +177,20 @@ export function createExporters(
   let metricReader: PeriodicExportingMetricReader | undefined;
   let logProcessor: LogRecordProcessor | undefined;
   if (config.otlpEnabled) {
-    const metricExporter = new ResilientExporter('metrics', otlpMetricLoader(config), otlpHealth(), countDataPoints);
+    const metricExporter = new ResilientExporter(
+      'metrics',
+      otlpMetricLoader(config, timeoutMillis),
+      otlpHealth(),
+      countDataPoints,
+    );
     metricExporter.preload();
     const interval = metricIntervalMs(env);
     metricReader = new PeriodicExportingMetricReader({
       exporter: withFlush(metricExporter),
       exportIntervalMillis: interval,
-      exportTimeoutMillis: Math.min(interval, OTLP_TIMEOUT_MS),
+      exportTimeoutMillis: Math.min(interval, timeoutMillis),
     });
-    const logExporter = new ResilientExporter('logs', otlpLogLoader(config), otlpHealth(), countArray);
+    const logExporter = new ResilientExporter('logs', otlpLogLoader(config, timeoutMillis), otlpHealth(), countArray);
     logExporter.preload();
     logProcessor = new BatchLogRecordProcessor({ exporter: withFlush(logExporter), ...QUEUE_LIMITS });
   }

@@ -25,10 +25,15 @@ function describe(args: unknown[]): string | undefined {
 }
 
 /**
- * Installs the deduplicating `diag` logger. Returns the function that removes it again (shutdown calls it).
+ * Installs the deduplicating `diag` logger; `inOutage` tells whether an export outage is being reported.
+ * Returns the function that removes it again (shutdown calls it).
  * Respects `OTEL_LOG_LEVEL=debug|verbose|all`: then everything is passed through, for debugging the SDK.
  */
-export function installDiagLogger(notices: Notices, env: NodeJS.ProcessEnv = process.env): () => void {
+export function installDiagLogger(
+  notices: Notices,
+  inOutage: () => boolean,
+  env: NodeJS.ProcessEnv = process.env,
+): () => void {
   const verbose = /^(debug|verbose|all)$/i.test(env.OTEL_LOG_LEVEL?.trim() ?? '');
   const forward =
     (level: string) =>
@@ -36,7 +41,7 @@ export function installDiagLogger(notices: Notices, env: NodeJS.ProcessEnv = pro
       const detail = describe(args);
       const data = detail === undefined ? { source: 'opentelemetry' } : { source: 'opentelemetry', detail };
       if (verbose) notices.info(`[otel ${level}] ${message}`, data);
-      else notices.warnOnce(`diag:${messageKey(message)}`, `OpenTelemetry ${level}: ${message}`, data);
+      else if (!inOutage()) notices.warnOnce(`diag:${messageKey(message)}`, `OpenTelemetry ${level}: ${message}`, data);
     };
   const ignore = (): void => {};
   const logger: DiagLogger = {

@@ -106,9 +106,8 @@ export function createPipeline(config: Config, notices: Notices): Pipeline {
     logsApi: false,
     apiLogs: false,
   };
-  const restoreDiag = installDiagLogger(notices);
-
   const exporters = createExporters(config, notices);
+  const restoreDiag = installDiagLogger(notices, () => exporters.healths.some((h) => h.isDown));
   const metricsReader = new SnapshotMetricReader();
   const readers: IMetricReader[] = [metricsReader];
   if (exporters.metricReader) readers.push(exporters.metricReader);
@@ -161,6 +160,7 @@ export function createPipeline(config: Config, notices: Notices): Pipeline {
   // Everything that can be undone synchronously is, before the first await: a start that follows right after
   // (even in the same tick) then finds the globals free, and nothing new enters the pipeline being flushed.
   const stop = async (): Promise<void> => {
+    for (const health of exporters.healths) health.close();
     runtimeMetrics?.stop();
     disableInstrumentation();
     if (registered.trace) trace.disable();
@@ -170,9 +170,7 @@ export function createPipeline(config: Config, notices: Notices): Pipeline {
     if (registered.logsApi) logsApi.disable();
     if (registered.apiLogs) apiLogs.disable();
     restoreDiag();
-    const deadline = exporters.healths.some((h) => h.snapshot().down)
-      ? SHUTDOWN_DEADLINE_WHEN_DOWN_MS
-      : SHUTDOWN_DEADLINE_MS;
+    const deadline = exporters.healths.some((h) => h.isDown) ? SHUTDOWN_DEADLINE_WHEN_DOWN_MS : SHUTDOWN_DEADLINE_MS;
     await settle(
       Promise.allSettled([
         prometheus?.close(),

@@ -4,7 +4,9 @@
  * - lazy: the exporter module is imported on first use, so a config that does not use gRPC never loads it,
  *   and start-up does not wait for it;
  * - guarded: a failed or throwing export is counted in the destination's {@link ExportHealth} (one warning per
- *   outage) instead of reaching the host application.
+ *   outage) instead of reaching the host application;
+ * - short-circuited: while the destination is down, batches are dropped (and counted) without an attempt,
+ *   except one probe per interval.
  *
  * A failed export is reported upstream as a success once it has been accounted for. The batch is dropped
  * either way (processors and readers do not retry; the OTLP transport already retried), and a FAILED result
@@ -80,6 +82,11 @@ export class ResilientExporter<T> implements ExporterLike<T> {
   }
 
   private exportWith(exporter: ExporterLike<T>, items: T, resultCallback: (result: ExportResult) => void): void {
+    if (!this.health.shouldAttempt()) {
+      this.health.dropped(this.signal, this.countItems(items));
+      resultCallback(SUCCESS);
+      return;
+    }
     try {
       exporter.export(items, (result) => {
         if (result.code === ExportResultCode.SUCCESS) this.health.succeeded(this.signal);
