@@ -4,7 +4,7 @@
  * one line per request (the plugin's access line) rather than three.
  */
 import { startTelemetry, type TelemetryLogger, type TelemetryOptions } from '@autotelemetry/core';
-import fastify, { type FastifyServerOptions } from 'fastify';
+import fastify, { type FastifyBaseLogger, type FastifyServerOptions } from 'fastify';
 import { createLogController, type LogControllerConstructor } from './log-controller.js';
 
 /** The `logger` field of the lines Fastify writes through {@link autotelemetryLogger}. */
@@ -25,8 +25,12 @@ export type FastifyLogControllerOption = FastifyServerOptions extends { logContr
 
 /** Fastify options that make the AutoTelemetry logger Fastify's logger. Spread them into `Fastify({...})`. */
 export interface AutotelemetryLoggingOptions {
-  /** The AutoTelemetry logger ({@link autotelemetryLogger}). */
-  readonly loggerInstance: TelemetryLogger;
+  /**
+   * The AutoTelemetry logger ({@link autotelemetryLogger}), typed as Fastify's base logger so the app keeps
+   * Fastify's default instance type (plugins, helpers and variables typed `FastifyInstance` accept it). At
+   * run time both call shapes work: pino's `log.info({ id }, 'message')` and `log.info('message', { id })`.
+   */
+  readonly loggerInstance: FastifyBaseLogger;
   /**
    * Fastify 5.12 and later: Fastify's log controller, except that for requests the plugin records it leaves
    * out "incoming request", "request completed", the not-found line and the 5xx error line, which the access

@@ -8,7 +8,7 @@ import type { TestTelemetry } from '@autotelemetry/core/testing';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import defaultExport, { autotelemetry, autotelemetryLogging } from '../src/index.js';
+import defaultExport, { autotelemetry, autotelemetryLogger, autotelemetryLogging } from '../src/index.js';
 import { accessLines, histogramPoints, onlyServerSpan, serverSpans, startPipeline } from './helpers.js';
 
 let telemetry: TestTelemetry;
@@ -37,7 +37,7 @@ function buildRoutes(fastify: FastifyInstance): void {
           v1.get<{ Params: { id: string } }>('/users/:id', async (request) => {
             const before = activeSpanId();
             await new Promise((resolve) => setTimeout(resolve, 2));
-            request.log.info('user read', { id: request.params.id });
+            request.log.info({ id: request.params.id }, 'user read');
             return { before, after: activeSpanId(), record: request.telemetry?.span.spanContext().spanId ?? null };
           });
           v1.post(
@@ -334,10 +334,11 @@ describe('Fastify logging through AutoTelemetry: Fastify({ ...autotelemetryLoggi
   });
 
   it('warns once when Fastify’s own request lines would repeat the access line', async () => {
-    const { autotelemetryLogger } = await import('../src/index.js');
-    app = Fastify({ loggerInstance: autotelemetryLogger() });
-    await app.register(autotelemetry);
-    await app.ready();
+    // Fastify infers its logger type from loggerInstance: this instance is typed with TelemetryLogger.
+    const logged = Fastify({ loggerInstance: autotelemetryLogger() });
+    await logged.register(autotelemetry);
+    await logged.ready();
+    await logged.close();
     const warnings = telemetry
       .logs()
       .filter((l) => l.level === 'WARN' && String(l.message).includes('autotelemetryLogging'));
