@@ -23,5 +23,6 @@ export type { Pipeline } from './pipeline.js';
 export type { PrometheusEndpoint } from './prometheus.js';
 export type { RuntimeMetrics } from './runtime-metrics.js';
 export * from './sdk.js';
+export * from './span-failure.js';
 export * from './state.js';
 export * from './traced.js';

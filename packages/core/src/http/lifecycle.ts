@@ -136,6 +136,11 @@ export interface HttpAdapterHooks {
    * framework kept for it, if it can be found (Express 5's router remembers the errors it routed).
    */
   findUnrecordedError?(req: IncomingMessage, res: ServerResponse): unknown;
+  /**
+   * Called once at the end of a request for which no route was set: the route template the framework
+   * matched, if it can still tell (Nest on Express: `req.route.path`, the whole path Nest registered).
+   */
+  findRoute?(req: IncomingMessage, res: ServerResponse): string | undefined;
 }
 
 /** One request in flight, as returned by {@link HttpLifecycle.begin}. */
@@ -280,6 +285,10 @@ class RequestRecord implements HttpRequestRecord {
 
   setRoute(template: string): void {
     if (this.ended || typeof template !== 'string' || template === this.route) return;
+    this.applyRoute(template);
+  }
+
+  private applyRoute(template: string): void {
     this.route = template;
     if (this.adopted) {
       // The official HTTP instrumentation names its span and labels its own metric from this metadata.
@@ -305,6 +314,17 @@ class RequestRecord implements HttpRequestRecord {
       this.lifecycle.complete(this, finished);
     } catch (error) {
       warnOnce('end a request', error);
+    }
+  }
+
+  /** At the end: when no route was set, asks the adapter for the one its framework matched. */
+  resolveRoute(): void {
+    if (this.route !== undefined || this.hooks?.findRoute === undefined) return;
+    try {
+      const found = this.hooks.findRoute(this.req, this.res);
+      if (typeof found === 'string' && found.length > 0) this.applyRoute(found);
+    } catch {
+      // The span keeps the method-only name.
     }
   }
 
@@ -469,6 +489,7 @@ export class HttpLifecycle {
     const status = finished || res.headersSent ? res.statusCode : 0;
     const aborted = !finished;
     const serverError = aborted || status >= 500;
+    record.resolveRoute();
     const entry = this.routeEntry(record.methodEntry, record.route);
     record.resolveFailure(status);
     const span = record.span;
