@@ -52,7 +52,7 @@ export const PLUGIN_NAME = '@autotelemetry/fastify';
 export const REQUEST_DECORATION = 'telemetry';
 
 /** Options Fastify's `register` itself reads; they are not the core's and must not reach it. */
-const REGISTER_OPTIONS = new Set(['prefix', 'logLevel', 'logSerializers']);
+const REGISTER_OPTIONS = new Set(['prefix', 'logSerializers']);
 
 function onRequest(this: unknown, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   const lifecycle = getHttpLifecycle();
