@@ -18,6 +18,7 @@ import {
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
+import { AttributeRedactor, RedactingSpanProcessor, redactingMetricView } from './attribute-redaction.js';
 import type { Config } from './config.js';
 import type { ExportHealth } from './export-health.js';
 import { createExporters } from './exporters.js';
@@ -111,11 +112,19 @@ export function createPipeline(config: Config, notices: Notices): Pipeline {
   const metricsReader = new SnapshotMetricReader();
   const readers: IMetricReader[] = [metricsReader];
   if (exporters.metricReader) readers.push(exporters.metricReader);
-  const meterProvider = new MeterProvider({ resource, readers });
+  // The redaction list applies to span and metric attributes too, before anything is exported or aggregated.
+  const redactor = config.redact.length > 0 ? new AttributeRedactor(config.redact) : undefined;
+  const meterProvider = new MeterProvider({
+    resource,
+    readers,
+    views: redactor ? [redactingMetricView(redactor)] : [],
+  });
+  const spanProcessors = exporters.spanProcessor ? [exporters.spanProcessor] : [];
+  if (redactor && spanProcessors.length > 0) spanProcessors.unshift(new RedactingSpanProcessor(redactor));
   const tracerProvider = new TracerProvider({
     resource,
     sampler: samplerFor(config.samplingRatio),
-    spanProcessors: exporters.spanProcessor ? [exporters.spanProcessor] : [],
+    spanProcessors,
   });
   const loggerProvider = exporters.logProcessor
     ? new LoggerProvider({ resource, processors: [exporters.logProcessor] })
