@@ -13,6 +13,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import type { Config } from './config.js';
 import { CompactConsoleSpanExporter } from './console-span-exporter.js';
+import { ExitCaptureExporter, type ExitExportSources, PendingLogRecords } from './exit-export.js';
 import { ExportHealth } from './export-health.js';
 import { BoundedMemorySpanExporter } from './memory-exporters.js';
 import type { Notices } from './notices.js';
@@ -49,6 +50,8 @@ export interface PipelineExporters {
   readonly logProcessor: LogRecordProcessor | undefined;
   /** Health of each network destination (one per collector). */
   readonly healths: readonly ExportHealth[];
+  /** What a synchronous export at exit can reach (exit-export.ts), when spans or logs go to OTLP. */
+  readonly exitExport: ExitExportSources | undefined;
 }
 
 function metricIntervalMs(env: NodeJS.ProcessEnv): number {
@@ -146,6 +149,8 @@ export function createExporters(
   };
 
   let spanProcessor: SpanProcessor | undefined;
+  let exitSpans: ExitExportSources['spans'];
+  let exitLogs: ExitExportSources['logs'];
   let memorySpans: BoundedMemorySpanExporter | undefined;
   switch (config.traceExporter) {
     case 'console':
@@ -159,7 +164,10 @@ export function createExporters(
     case 'otlp': {
       const exporter = new ResilientExporter('traces', otlpSpanLoader(config, timeoutMillis), otlpHealth(), countArray);
       exporter.preload();
-      spanProcessor = new BatchSpanProcessor({ exporter: withFlush(exporter), ...QUEUE_LIMITS });
+      // Between the processor and the exporter: what is queued or in flight can still leave at exit.
+      const captured = new ExitCaptureExporter(exporter);
+      spanProcessor = new BatchSpanProcessor({ exporter: captured, ...QUEUE_LIMITS });
+      exitSpans = { processor: spanProcessor, exporter: captured };
       break;
     }
     case 'zipkin': {
@@ -192,8 +200,24 @@ export function createExporters(
     });
     const logExporter = new ResilientExporter('logs', otlpLogLoader(config, timeoutMillis), otlpHealth(), countArray);
     logExporter.preload();
-    logProcessor = new BatchLogRecordProcessor({ exporter: withFlush(logExporter), ...QUEUE_LIMITS });
+    // Records stay known until acknowledged, so the ones still pending can leave at exit.
+    let pending: PendingLogRecords | undefined;
+    const settledLogs = new ExitCaptureExporter(logExporter, (records) => pending?.settled(records));
+    const batch = new BatchLogRecordProcessor({ exporter: settledLogs, ...QUEUE_LIMITS });
+    pending = new PendingLogRecords(batch, QUEUE_LIMITS.maxQueueSize + 2 * QUEUE_LIMITS.maxExportBatchSize);
+    logProcessor = pending;
+    exitLogs = pending;
   }
 
-  return { spanProcessor, memorySpans, metricReader, logProcessor, healths };
+  const exitExport: ExitExportSources | undefined =
+    exitSpans || exitLogs
+      ? {
+          endpoint: config.otlpEndpoint,
+          protocol: config.otlpProtocol,
+          spans: exitSpans,
+          logs: exitLogs,
+          isDown: () => healths.some((h) => h.isDown),
+        }
+      : undefined;
+  return { spanProcessor, memorySpans, metricReader, logProcessor, healths, exitExport };
 }

@@ -20,6 +20,7 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { AttributeRedactor, RedactingSpanProcessor, redactingMetricView } from './attribute-redaction.js';
 import type { Config } from './config.js';
+import { type ExitExportReport, exportPendingSync } from './exit-export.js';
 import type { ExportHealth } from './export-health.js';
 import { createExporters } from './exporters.js';
 import { enableOutgoingInstrumentation } from './instrumentations.js';
@@ -59,6 +60,11 @@ export interface Pipeline {
   readonly notices: Notices;
   /** Exports everything buffered now. Never rejects. */
   forceFlush(): Promise<void>;
+  /**
+   * Exports the ended spans and log records still pending, synchronously (exit-export.ts): for the `exit`
+   * event only, when no asynchronous flush can run any more. Never throws.
+   */
+  exportPendingSync(): ExitExportReport;
   /**
    * Stops everything: synchronously unregisters the globals and instrumentation (nothing new enters), then
    * flushes and shuts the providers down within a deadline. Idempotent; never rejects.
@@ -204,6 +210,8 @@ export function createPipeline(config: Config, notices: Notices): Pipeline {
     runtimeMetrics,
     notices,
     forceFlush: () => settle(forceFlush(), SHUTDOWN_DEADLINE_MS),
+    exportPendingSync: () =>
+      exporters.exitExport ? exportPendingSync(exporters.exitExport) : { spans: 0, logs: 0, outcome: 'nothing' },
     shutdown() {
       stopping ??= stop().catch(noop);
       return stopping;
@@ -226,6 +234,7 @@ function disabledPipeline(config: Config, resource: Resource, notices: Notices):
     runtimeMetrics: undefined,
     notices,
     forceFlush: () => Promise.resolve(),
+    exportPendingSync: () => ({ spans: 0, logs: 0, outcome: 'nothing' }),
     shutdown: () => Promise.resolve(),
   };
 }

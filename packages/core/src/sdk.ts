@@ -8,11 +8,13 @@
 import { metrics, trace } from '@opentelemetry/api';
 import { createClient, type TelemetryClient } from './client.js';
 import { type Config, type ConfigKey, resolveConfig, type TelemetryOptions } from './config.js';
+import { reportFatal } from './fatal-report.js';
 import { createLogger, flushLogger } from './logger.js';
 import { createNotices } from './notices.js';
 import { createPipeline } from './pipeline.js';
 import { installExitHooks } from './shutdown.js';
 import { getState, setState } from './state.js';
+import { installSyncExitHooks } from './sync-exit-hooks.js';
 
 /** Logger name of the pipeline's own lines (export outages, port in use…). */
 export const PIPELINE_LOGGER_NAME = 'autotelemetry';
@@ -83,11 +85,20 @@ export function startTelemetry(options?: TelemetryOptions): TelemetryClient {
       hooks.remove();
       if (getState()?.client === client) setState(undefined);
       await pipeline.shutdown();
+      // Kept until the flush is done: a `process.exit()` during it still exports what is in flight.
+      syncHooks.remove();
       flushLogger(logger);
     })();
     return stopping;
   };
   const hooks = installExitHooks(shutdown);
+  const syncHooks = installSyncExitHooks({
+    onFatal: (error, origin) => reportFatal(logger, error, origin),
+    onExit: () => {
+      pipeline.exportPendingSync();
+      flushLogger(logger);
+    },
+  });
   const { tracerProvider, meterProvider } = pipeline;
   const client = createClient({
     config,

@@ -7,8 +7,9 @@
  *   to exit); if it has none, the library removes its listener and raises the signal again, so the process
  *   ends exactly as Node would have ended it (killed by the signal, status 128+n in a shell).
  * - A second signal while flushing ends the process at once, as an impatient Ctrl-C should.
- * - `process.exit()` called by the application cannot be waited for (its `exit` event is synchronous):
- *   call `await client.shutdown()` before it.
+ * - `process.exit()` called by the application and uncaught exceptions cannot be waited for (the `exit`
+ *   event is synchronous): sync-exit-hooks.ts exports what is pending synchronously then. `await
+ *   client.shutdown()` before `process.exit()` remains the way to also deliver the last metrics.
  *
  * Every listener added here is removed by the returned function, so start/shutdown cycles leave nothing behind.
  */
