@@ -32,6 +32,7 @@ import {
 import { type LogSink, resolveLogSink, writeLog } from './log-sink.js';
 import { enforceName } from './naming.js';
 import { currentMeter, currentTracer } from './otel-handles.js';
+import { readAttributesSafely } from './safe-attributes.js';
 import { endObservedSpan, observationStart } from './span-end.js';
 import { errorMessage, errorType } from './span-failure.js';
 
@@ -129,7 +130,7 @@ class MeasureRun<T> {
     const parent = context.active();
     this.span = currentTracer().startSpan(
       name,
-      { attributes: { ...options?.attributes, 'data.operation.name': name } },
+      { attributes: { ...readAttributesSafely(options?.attributes), 'data.operation.name': name } },
       parent,
     );
     this.spanContext = trace.setSpan(parent, this.span);

@@ -28,6 +28,7 @@ import {
 import { copyFunctionIdentity } from './function-metadata.js';
 import { enforceName, spanNameFromIdentifiers } from './naming.js';
 import { currentTracer } from './otel-handles.js';
+import { readAttributesSafely } from './safe-attributes.js';
 import { endObservedSpan, observationStart } from './span-end.js';
 import { TracedAsyncGenerator, TracedGenerator } from './traced-iterators.js';
 
@@ -86,10 +87,23 @@ async function settle(promise: Promise<unknown>, span: Span, key: string, starte
   return value;
 }
 
+/**
+ * The plan's span. Its attributes are the caller's object, read by the SDK on every call; if reading throws
+ * (a hostile getter or Proxy), the span starts with what can be read instead of throwing into the call.
+ */
+function startSpanSafely(plan: TracePlan, parent: Context): Span {
+  try {
+    return currentTracer().startSpan(plan.name, plan.spanOptions, parent);
+  } catch {
+    const options = { ...plan.spanOptions, attributes: readAttributesSafely(plan.spanOptions.attributes) };
+    return currentTracer().startSpan(plan.name, options, parent);
+  }
+}
+
 function runTraced(plan: TracePlan, thisArg: unknown, args: unknown[]): unknown {
   const startedAt = observationStart();
   const parent = context.active();
-  const span = currentTracer().startSpan(plan.name, plan.spanOptions, parent);
+  const span = startSpanSafely(plan, parent);
   const spanContext: Context = trace.setSpan(parent, span);
   let result: unknown;
   try {
