@@ -5,7 +5,16 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, type HeldPort, holdPort, type OtlpReceiver, startOtlpReceiver } from '@autotelemetry/test-utils';
+import { fileURLToPath } from 'node:url';
+import {
+  freePort,
+  type HeldPort,
+  holdPort,
+  killAllChildren,
+  type OtlpReceiver,
+  spawnNode,
+  startOtlpReceiver,
+} from '@autotelemetry/test-utils';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { DoctorCheck, DoctorReport } from '../src/doctor/types.js';
 import { runCli, tempDir } from './helpers/cli.js';
@@ -24,6 +33,7 @@ afterEach(async () => {
   held = undefined;
 });
 afterAll(async () => {
+  await killAllChildren();
   await receiver.close();
   tmp.remove();
 });
@@ -329,6 +339,23 @@ describe('autotelemetry doctor', () => {
     );
   });
 
+  it('warns when the app also starts an OpenTelemetry SDK of its own', async () => {
+    const spec = healthyExpressProject();
+    const pkg = spec.files['package.json'] as { dependencies: Record<string, string> };
+    const dir = project({
+      files: {
+        ...spec.files,
+        'package.json': { ...pkg, dependencies: { ...pkg.dependencies, '@opentelemetry/sdk-node': '0.301.0' } },
+        ...manifest('@opentelemetry/sdk-node', '0.301.0'),
+      },
+    });
+    const { code, report } = await doctor(dir, await healthyEnv());
+    expect(code).toBe(0);
+    expect(only(report, 'second-sdk', 'warn').title).toBe(
+      'The app also uses another OpenTelemetry SDK setup: @opentelemetry/sdk-node',
+    );
+  });
+
   it('warns when NODE_ENV=test keeps spans in memory, without calling it a problem', async () => {
     const dir = project(healthyExpressProject());
     const { code, report } = await doctor(dir, { NODE_ENV: 'test' });
@@ -363,6 +390,58 @@ describe('autotelemetry doctor', () => {
     expect(only(report, 'running-service', 'problem').title).toBe(
       `http://127.0.0.1:${port}/metrics does not answer (ECONNREFUSED)`,
     );
+  });
+
+  describe('with the service running', () => {
+    let metricsPort = 0;
+
+    beforeAll(async () => {
+      metricsPort = await freePort();
+      const child = spawnNode(fileURLToPath(new URL('./fixtures/standard-service.mjs', import.meta.url)), {
+        env: {
+          FIXTURE_SERVICE_NAME: 'shop.api',
+          AUTOTELEMETRY_ENVIRONMENT: 'development',
+          OTEL_TRACES_EXPORTER: 'none',
+          AUTOTELEMETRY_ACCESS_LOG: 'false',
+          AUTOTELEMETRY_PROMETHEUS_PORT: String(metricsPort),
+          AUTOTELEMETRY_PROMETHEUS_HOST: '127.0.0.1',
+        },
+      });
+      const line = await child.waitForLine((l) => l.includes('"listening"'));
+      const port = (JSON.parse(line) as { listening: number }).listening;
+      await (await fetch(`http://127.0.0.1:${port}/orders/1`)).text();
+      // Runtime metrics start in the background: wait for them, as a scrape some seconds later would.
+      const deadline = Date.now() + 10_000;
+      while (Date.now() < deadline) {
+        const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+        if (text.includes('nodejs_eventloop_delay_p99') && text.includes('process_memory_usage')) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    });
+
+    it('--url reads who the service is and finds its standard series', async () => {
+      const { code, report } = await doctor(tmp.dir, {}, ['--url', `127.0.0.1:${metricsPort}`]);
+      expect(findings(report, 'problem')).toEqual([]);
+      expect(findings(report, 'warn')).toEqual([]);
+      expect(code).toBe(0);
+      const check = only(report, 'running-service', 'ok');
+      expect(check.title).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:${metricsPort}/metrics is shop\\.api `));
+      expect(check.data).toMatchObject({
+        resource: { service_name: 'shop.api', deployment_environment_name: 'development' },
+      });
+    });
+
+    it('in the folder, a port held by this very service is not a problem', async () => {
+      const dir = project(healthyExpressProject());
+      const { code, report } = await doctor(dir, {
+        ...(await healthyEnv()),
+        AUTOTELEMETRY_PROMETHEUS_PORT: String(metricsPort),
+      });
+      expect(code).toBe(0);
+      expect(only(report, 'prometheus-port', 'ok').title).toBe(
+        `Prometheus port ${metricsPort} is in use by shop.api itself, running (its /metrics answers)`,
+      );
+    });
   });
 
   it('exits 2 with the usage on an unknown flag', async () => {

@@ -58,6 +58,13 @@ const TELEMETRY_PACKAGES = new Set([
   '@opentelemetry/auto-instrumentations-node/register',
 ]);
 
+/** Packages that start an OpenTelemetry SDK of their own. */
+const OTHER_SDKS = new Set([
+  '@opentelemetry/sdk-node',
+  '@opentelemetry/sdk-trace-node',
+  '@opentelemetry/auto-instrumentations-node',
+]);
+
 const TELEMETRY_FILE =
   /^\.{1,2}\/(?:.*\/)?(?:telemetry|tracing|tracer|instrumentation|instrument|otel|opentelemetry|observability)(?:\.[cm]?[jt]s)?$/;
 
@@ -159,7 +166,7 @@ export function checkCode(project: ProjectInfo): DoctorCheck[] {
       checks.push({
         id: 'load-order',
         status: 'ok',
-        title: 'Telemetry is set up before the instrumented modules load',
+        title: `Official instrumentations (${official.join(', ')}) are set up before the modules they patch load`,
       });
     }
   } else if (preloaded.length > 0) {
@@ -173,6 +180,21 @@ export function checkCode(project: ProjectInfo): DoctorCheck[] {
       id: 'load-order',
       status: 'ok',
       title: 'No monkey-patching instrumentation in use: AutoTelemetry adapters work in any load order',
+    });
+  }
+
+  const otherSdk = [
+    ...[...project.dependencies].filter((d) => OTHER_SDKS.has(d)),
+    ...project.preloads.filter((p) => p.startsWith('@opentelemetry/auto-instrumentations-node')),
+  ];
+  if (otherSdk.length > 0 && ours.length > 0) {
+    checks.push({
+      id: 'second-sdk',
+      status: 'warn',
+      title: `The app also uses another OpenTelemetry SDK setup: ${[...new Set(otherSdk)].join(', ')}`,
+      detail:
+        'If it starts its own SDK, two pipelines run: spans exported twice, or libraries reporting to one and AutoTelemetry to the other (the service then logs "Another OpenTelemetry SDK is already registered").',
+      fix: 'Keep one SDK: AutoTelemetry starts the OpenTelemetry SDK itself; remove the other start (NodeSDK, the register preload).',
     });
   }
 

@@ -25,6 +25,7 @@ export type CheckId =
   | 'module-system'
   | 'load-order'
   | 'adapter'
+  | 'second-sdk'
   | 'otel-api-copies'
   | 'autotelemetry-copies'
   | 'running-service';
