@@ -1,19 +1,19 @@
 /**
- * Fastify's log controller (Fastify 5.12+) with the per-request lines the plugin already writes left out, for
- * the requests the plugin records:
+ * Fastify's log controller (Fastify 5.12+) without the per-request lines the plugin's access line replaces,
+ * on apps where the plugin is registered and the access line is on:
  *
- * - "incoming request" and "request completed": the access line says method, route, path, status, duration;
+ * - "incoming request" and "request completed": the access line says method, route, path, status, duration
+ *   (excluded paths and `telemetry: false` routes are quiet: neither Fastify's lines nor an access line);
  * - the not-found line: the access line says 404;
- * - the default error handler's line for a 5xx: the plugin's error line carries the error, on the span too.
+ * - the default error handler's line for a 5xx the plugin recorded: its error line carries the error, which
+ *   is also on the span. A 5xx the plugin did not record keeps Fastify's line: an error is never silent.
  *
- * Everything else (a 4xx error's reason, stream and serializer failures, the 503 while closing) and every line
- * of requests the plugin does not record (no plugin on that app, an excluded path, `telemetry: false`, access
- * line turned off) go through Fastify's own controller unchanged.
+ * Everything else (a 4xx error's reason, stream and serializer failures, the 503 while closing) goes through
+ * Fastify's own controller unchanged.
  */
-import { getHttpLifecycle, getRequestRecord, getState } from '@autotelemetry/core';
+import { getRequestRecord, getState } from '@autotelemetry/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isRegistered } from './registration.js';
-import { routeConfig } from './route-config.js';
 
 /** The methods of Fastify's LogController this subclass overrides (Fastify's types, for older Fastify too). */
 interface LogControllerLike {
@@ -36,14 +36,9 @@ function accessLineOn(): boolean {
   return state !== undefined && state.config.accessLog !== false;
 }
 
-/** Before `onRequest`: whether the plugin is going to record `request` (mirrors the plugin's own checks). */
-function willRecord(request: FastifyRequest): boolean {
-  if (!accessLineOn() || !isRegistered(request.server)) return false;
-  const lifecycle = getHttpLifecycle();
-  if (lifecycle === undefined || routeConfig(request)?.telemetry === false) return false;
-  const url = request.raw.url ?? '/';
-  const q = url.indexOf('?');
-  return !lifecycle.isExcluded(q === -1 ? url : url.slice(0, q));
+/** Whether the access line stands for Fastify's request lines on the app serving `request`. */
+function replacesRequestLines(request: FastifyRequest): boolean {
+  return accessLineOn() && isRegistered(request.server);
 }
 
 function isRecorded(request: FastifyRequest): boolean {
@@ -59,7 +54,7 @@ function subclass(Base: LogControllerConstructor): LogControllerConstructor {
     readonly [BRAND] = true;
 
     override incomingRequest(request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
-      if (!willRecord(request)) super.incomingRequest(request, reply, metadata);
+      if (!replacesRequestLines(request)) super.incomingRequest(request, reply, metadata);
     }
 
     override requestCompleted(
@@ -68,7 +63,7 @@ function subclass(Base: LogControllerConstructor): LogControllerConstructor {
       reply: FastifyReply,
       metadata?: Record<string, unknown>,
     ): void {
-      if (!isRecorded(request)) super.requestCompleted(error, request, reply, metadata);
+      if (!replacesRequestLines(request)) super.requestCompleted(error, request, reply, metadata);
     }
 
     override defaultErrorLog(
@@ -81,7 +76,7 @@ function subclass(Base: LogControllerConstructor): LogControllerConstructor {
     }
 
     override routeNotFound(request: FastifyRequest, reply: FastifyReply, metadata?: Record<string, unknown>): void {
-      if (!isRecorded(request)) super.routeNotFound(request, reply, metadata);
+      if (!replacesRequestLines(request)) super.routeNotFound(request, reply, metadata);
     }
   };
 }

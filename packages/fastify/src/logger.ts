@@ -32,10 +32,9 @@ export interface AutotelemetryLoggingOptions {
    */
   readonly loggerInstance: FastifyBaseLogger;
   /**
-   * Fastify 5.12 and later: Fastify's log controller, except that for requests the plugin records it leaves
-   * out "incoming request", "request completed", the not-found line and the 5xx error line, which the access
-   * line and the plugin's error line already say. Requests the plugin does not record (excluded paths,
-   * `telemetry: false` routes) keep Fastify's lines.
+   * Fastify 5.12 and later: Fastify's log controller without "incoming request", "request completed", the
+   * not-found line and the 5xx error line the plugin records, which the access line and the plugin's error
+   * line already say — one line per request. Excluded paths and `telemetry: false` routes are quiet.
    */
   readonly logController?: FastifyLogControllerOption;
   /** Fastify before 5.12, which has no log controller: Fastify's request lines off (the access line stays). */

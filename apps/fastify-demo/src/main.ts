@@ -1,0 +1,13 @@
+/**
+ * Runs the demo service: `npm start` (PORT, default 3000). Try:
+ *
+ *   curl localhost:3000/api/catalog/products/kb-01
+ *   curl -XPOST localhost:3000/api/orders -H 'content-type: application/json' -d '{"sku":"kb-01","quantity":2}'
+ *   curl -XPOST localhost:3000/api/catalog/products -H 'content-type: application/json' -d '{"sku":"bad"}'
+ *   curl localhost:3000/api/orders/1000/invoice
+ *   curl localhost:3000/metrics
+ */
+import { buildApp } from './app.ts';
+
+const app = await buildApp();
+await app.listen({ port: Number(process.env.PORT ?? 3000), host: process.env.HOST ?? '127.0.0.1' });
