@@ -5,11 +5,14 @@
  *
  * Run alone: `pnpm --filter @autotelemetry/bench logger` (after building @autotelemetry/core).
  */
+import { openSync, writeSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import { createLogger, resolveConfig, type TelemetryLogger } from '@autotelemetry/core';
 import { context, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { pino } from 'pino';
+import winston from 'winston';
 import { type Comparison, type Contender, compare } from './harness.ts';
 
 const DEVNULL = '/dev/null';
@@ -41,6 +44,28 @@ function rawPino(): Contender {
     name: 'raw pino 10.4 (defaults)',
     run(iterations) {
       for (let i = 0; i < iterations; i++) logger.info(DATA, MESSAGE);
+    },
+  };
+}
+
+/** winston 3 with JSON lines (timestamp + json formats) to /dev/null through a synchronous stream. */
+function winstonJson(): Contender {
+  const fd = openSync(DEVNULL, 'w');
+  const stream = new Writable({
+    write(chunk, _encoding, callback) {
+      writeSync(fd, chunk as Buffer);
+      callback();
+    },
+  });
+  const logger = winston.createLogger({
+    level: 'info',
+    format: winston.format.combine(winston.format.timestamp(), winston.format.json()),
+    transports: [new winston.transports.Stream({ stream })],
+  });
+  return {
+    name: 'winston 3.19 (json)',
+    run(iterations) {
+      for (let i = 0; i < iterations; i++) logger.info(MESSAGE, DATA);
     },
   };
 }
@@ -98,6 +123,13 @@ export function runLoggerBench(options: { iterations?: number; rounds?: number }
       scenario: 'JSON line in a span, info(data, message), OTLP off',
       baseline: rawPino(),
       candidate: inActiveSpan(telemetryLogger(false), 'autotelemetry', pinoShape),
+    }),
+    compare({
+      ...common,
+      unit: 'lines/s',
+      scenario: 'JSON line, winston vs raw pino (reference)',
+      baseline: rawPino(),
+      candidate: winstonJson(),
     }),
     compare({
       ...common,

@@ -1,25 +1,128 @@
 /**
- * The whole benchmark suite, one run: a markdown report on standard output, and the figures as JSON in
- * `results/` (`latest.json` is kept in git, dated copies are not). Each scenario compares AutoTelemetry
- * with its raw baseline in the same process, so the ratios are what to compare between machines.
+ * The whole benchmark suite, one run (`npm run bench` at the root builds the packages first):
+ *
+ *   node src/run-all.ts [--quick] [--rounds N] [--duration S] [--connections C] [--only express,fastify-growth,…]
+ *                       [--out DIR] [--autocannon]
+ *
+ * HTTP groups (each contender a separate server process), then the in-process logger and traced() benchmarks
+ * (each in a child process), then cold starts. Prints the markdown report and writes it with the JSON of every
+ * figure to `results/` (`latest.md`, `latest.json`). `--quick` is the smoke run of `npm test`: one short round
+ * of everything, written to a temporary folder unless `--out` says otherwise; its figures mean nothing.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { markdownTable, roundsDetail } from './harness.ts';
-import { runLoggerBench } from './logger.ts';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { runColdStarts } from './cold-start.ts';
+import type { Comparison } from './harness.ts';
+import { type GroupResult, runGroup, startOtlpSink } from './http.ts';
+import { loadGenerator, useLoadGenerator } from './load.ts';
+import { markdownReport, type SuiteResults } from './report.ts';
+import { coldStartSpecs, httpGroups } from './scenarios.ts';
 
-const comparisons = [...runLoggerBench()];
-const environment = {
-  node: process.version,
-  platform: `${process.platform}/${process.arch}`,
-  cpu: cpus()[0]?.model ?? 'unknown',
-  cpus: cpus().length,
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    rounds: { type: 'string' },
+    duration: { type: 'string' },
+    warmup: { type: 'string' },
+    connections: { type: 'string', default: '50' },
+    'cold-rounds': { type: 'string' },
+    only: { type: 'string' },
+    out: { type: 'string' },
+    autocannon: { type: 'boolean', default: false },
+  },
+});
+
+const quick = values.quick === true;
+const rounds = Number(values.rounds ?? (quick ? 1 : 4));
+if (!quick && rounds < 4) throw new RangeError('--rounds: a full run needs at least 4 interleaved rounds');
+const durationSec = Number(values.duration ?? (quick ? 1 : 3));
+const warmupSec = Number(values.warmup ?? (quick ? 0 : 2));
+const connections = Number(values.connections);
+const coldRounds = Number(values['cold-rounds'] ?? (quick ? 1 : 5));
+const only = values.only?.split(',').map((s) => s.trim());
+const selected = (key: string) => only === undefined || only.some((o) => key === o || key.startsWith(`${o}-`));
+if (values.autocannon) useLoadGenerator('autocannon');
+
+const failures: string[] = [];
+const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
+const here = fileURLToPath(new URL('.', import.meta.url));
+
+/** Runs an in-process benchmark in its own child process; a failure is reported, not fatal to the run. */
+function runMicro(name: 'logger' | 'traced'): Promise<Comparison[]> {
+  const args = ['--expose-gc', join(here, 'micro.ts'), name, ...(quick ? ['--quick'] : [])];
+  return new Promise((resolve) => {
+    execFile(process.execPath, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) {
+        failures.push(`${name}: ${error.message.split('\n')[0]} ${stderr.trim().split('\n').slice(-3).join(' ')}`);
+        resolve([]);
+      } else resolve(JSON.parse(stdout.trim().split('\n').at(-1) as string) as Comparison[]);
+    });
+  });
+}
+
+const loadStart = loadavg()[0] as number;
+log(`load average ${loadStart.toFixed(2)}; load generator ${loadGenerator()}${quick ? '; quick smoke run' : ''}`);
+const sink = await startOtlpSink();
+const http: GroupResult[] = [];
+let coldStart: SuiteResults['coldStart'] = { figures: [], unavailable: [] };
+let logger: Comparison[] = [];
+let traced: Comparison[] = [];
+try {
+  for (const group of httpGroups().filter((g) => selected(g.key))) {
+    log(`${group.title}…`);
+    http.push(
+      await runGroup(group, { rounds, durationSec, warmupSec, connections, parallelStart: quick }, sink.endpoint, log),
+    );
+  }
+  if (selected('logger')) {
+    log('logger…');
+    logger = await runMicro('logger');
+  }
+  if (selected('traced')) {
+    log('traced()…');
+    traced = await runMicro('traced');
+  }
+  if (selected('cold')) {
+    log('cold starts…');
+    coldStart = await runColdStarts(coldStartSpecs(), coldRounds, sink.endpoint, quick);
+  }
+} finally {
+  sink.close();
+}
+
+const date = new Date().toISOString();
+const results: SuiteResults = {
+  environment: {
+    date,
+    node: process.version,
+    platform: `${process.platform}/${process.arch}`,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cpus: cpus().length,
+    loadGenerator: loadGenerator(),
+    connections,
+    rounds,
+    durationSec,
+    quick,
+    loadAverage: { start: loadStart, end: loadavg()[0] as number },
+  },
+  http,
+  logger,
+  traced,
+  coldStart,
+  failures,
 };
-console.log(
-  `# AutoTelemetry benchmarks\n\nNode ${environment.node}, ${environment.platform}, ${environment.cpus} × ${environment.cpu}; medians of interleaved rounds.\n\n${markdownTable(comparisons)}\n\n${roundsDetail(comparisons)}\n`,
-);
-const results = new URL('../results/', import.meta.url);
-mkdirSync(results, { recursive: true });
-const report = `${JSON.stringify({ date: new Date().toISOString(), environment, comparisons }, null, 2)}\n`;
-writeFileSync(new URL(`${new Date().toISOString().replace(/[:.]/g, '-')}.json`, results), report);
-writeFileSync(new URL('latest.json', results), report);
+const report = markdownReport(results);
+console.log(report);
+
+const outDir =
+  values.out ?? (quick ? mkdtempSync(join(tmpdir(), 'autotelemetry-bench-quick-')) : join(here, '../results'));
+mkdirSync(outDir, { recursive: true });
+const json = `${JSON.stringify(results, null, 2)}\n`;
+writeFileSync(join(outDir, 'latest.md'), report);
+writeFileSync(join(outDir, 'latest.json'), json);
+if (!quick && values.out === undefined) writeFileSync(join(outDir, `${date.replace(/[:.]/g, '-')}.json`), json);
+log(`written to ${outDir}`);
