@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildApiReference, findPublicEntryPoints } from '../src/api.ts';
+import { CAPTURES, captureAll, fillCapturedBlocks, maskVolatile, readCapturedBlocks } from '../src/capture.ts';
 import { configPageIsCurrent, renderConfigurationPage } from '../src/config-page.ts';
 import { checkLinks } from '../src/links.ts';
 import { findDocFiles, parseMarkdown, readMarkdown } from '../src/markdown.ts';
@@ -41,6 +42,17 @@ describe('the documentation of this repository', () => {
     expect(readFileSync(path, 'utf8')).toBe(renderConfigurationPage());
     expect(configPageIsCurrent(path)).toBe(true);
   });
+
+  it('shows in the quick start what the demos print now (ids, times and measures masked)', async () => {
+    const page = readFileSync(join(root, 'docs/quickstart.md'), 'utf8');
+    const shown = readCapturedBlocks(page);
+    expect([...shown.keys()].sort()).toEqual(CAPTURES.map((c) => c.id).sort());
+    const fresh = await captureAll(root);
+    for (const [id, text] of fresh) {
+      expect(text.length, `capture ${id} is empty`).toBeGreaterThan(0);
+      expect(maskVolatile(shown.get(id) ?? ''), `docs/quickstart.md block ${id}`).toBe(maskVolatile(text));
+    }
+  }, 120_000);
 
   it('builds the API reference with TypeDoc, warnings as errors', async () => {
     const packages = findPublicEntryPoints(root);
@@ -138,6 +150,23 @@ describe('each check fails on a deliberate mistake', () => {
     expect(text).toMatch(/undocumented.*does not have any documentation/);
     expect(text).toMatch(/NoSuchSymbol/);
   }, 60_000);
+
+  it('detects captured output that no longer matches, and rewrites only captured blocks', () => {
+    const page =
+      '# Page\n\n<!-- capture:a -->\n```text\nspan x 1.5ms trace_id=0123456789abcdef0123456789abcdef\n```\n<!-- /capture -->\n\nprose\n\n<!-- capture:b -->\n```json\n```\n<!-- /capture -->\n';
+    const shown = readCapturedBlocks(page);
+    expect(shown.get('b')).toBe('');
+    expect(maskVolatile(shown.get('a') ?? '')).toBe(
+      maskVolatile('span x 2.25ms trace_id=fedcba9876543210fedcba9876543210'),
+    );
+    expect(maskVolatile(shown.get('a') ?? '')).not.toBe(
+      maskVolatile('span y 2.25ms trace_id=fedcba9876543210fedcba9876543210'),
+    );
+    const filled = fillCapturedBlocks(page, new Map([['b', '{"ok":true}']]));
+    expect(filled).toContain('prose');
+    expect(readCapturedBlocks(filled).get('b')).toBe('{"ok":true}');
+    expect(readCapturedBlocks(filled).get('a')).toBe(shown.get('a'));
+  });
 
   it('detects a configuration page that drifted from the code', () => {
     const path = join(scratch, 'configuration.md');
