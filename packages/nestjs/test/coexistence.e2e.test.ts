@@ -1,0 +1,62 @@
+/**
+ * One SERVER span per request, on both platforms, when something else also instruments the same requests:
+ * the Express or Fastify adapter package installed on the Nest app, or the official HTTP instrumentation
+ * with its incoming spans on (the lifecycle then adopts its span and names it by Nest's route).
+ */
+import { killAllChildren } from '@autotelemetry/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DumpedSpan, SPAN_KIND, startApp } from './helpers/app-process.js';
+import { buildFixtureApp, type FixtureApp } from './helpers/fixture-app.js';
+import { call } from './helpers/http.js';
+
+const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
+const PARENT_ID = 'b7ad6b7169203331';
+
+let app: FixtureApp;
+
+beforeAll(() => {
+  app = buildFixtureApp(12);
+});
+
+afterAll(async () => {
+  await killAllChildren();
+  app.remove();
+});
+
+describe.each([
+  ['express', { ADAPTER: 'express' }, '@autotelemetry/core/http'],
+  ['fastify', { ADAPTER: 'fastify' }, '@autotelemetry/core/http'],
+  ['express', { OFFICIAL_INCOMING: '1' }, '@opentelemetry/instrumentation-http'],
+  ['fastify', { OFFICIAL_INCOMING: '1' }, '@opentelemetry/instrumentation-http'],
+] as const)('platform-%s with %o', (platform, extra, scope) => {
+  it('still gives exactly one SERVER span per request, named by Nest’s route', async () => {
+    const running = await startApp(app, { PLATFORM: platform, ...extra });
+    const { port } = running;
+    expect(
+      (await call(running.port, 'GET', '/api/v1/cats/5', { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` })).status,
+    ).toBe(200);
+    expect((await call(port, 'POST', '/api/v1/cats', {}, { name: 'Felix' })).status).toBe(201);
+    expect((await call(port, 'GET', '/api/v1/failures/boom')).status).toBe(500);
+    expect((await call(port, 'GET', '/api/v1/cats/guarded')).status).toBe(403);
+    const spans = await running.spans();
+    await running.stop();
+
+    const servers = spans.filter((s) => s.kind === SPAN_KIND.SERVER);
+    expect(servers.map((s) => s.name).sort()).toEqual(
+      ['GET /api/v1/cats/:id', 'GET /api/v1/cats/guarded', 'GET /api/v1/failures/boom', 'POST /api/v1/cats'].sort(),
+    );
+    for (const span of servers) {
+      expect(span.scope).toBe(scope);
+      expect(span.attributes['http.route']).toBe(span.name.slice(span.name.indexOf(' ') + 1));
+    }
+    const cat = servers.find((s) => s.name === 'GET /api/v1/cats/:id') as DumpedSpan;
+    expect(cat.traceId).toBe(TRACE_ID);
+    expect(cat.parentSpanId).toBe(PARENT_ID);
+    const boom = servers.find((s) => s.name === 'GET /api/v1/failures/boom') as DumpedSpan;
+    expect(boom.status.code).toBe(2);
+    expect(boom.events).toContain('exception');
+    // Everything the handler made nests under the one request span.
+    const find = spans.find((s) => s.name === 'cats.find') as DumpedSpan;
+    expect(find.parentSpanId).toBe(cat.spanId);
+  });
+});
