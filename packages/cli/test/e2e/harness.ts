@@ -35,8 +35,10 @@ export interface E2ETarget {
   readonly script: string;
   /** Extra environment. The app port is given as PORT, the metrics port as AUTOTELEMETRY_PROMETHEUS_PORT. */
   readonly env?: Readonly<Record<string, string>>;
-  /** A stdout line that says the service is ready. */
+  /** A line that says the service is ready… */
   readonly ready: RegExp;
+  /** …on this stream. Default stdout. */
+  readonly readyStream?: 'stdout' | 'stderr';
   /** Drives traffic, given the app's base URL (`http://127.0.0.1:PORT`). */
   traffic(base: string): Promise<void>;
   /** The signal groups this service must show data for. */
@@ -44,10 +46,26 @@ export interface E2ETarget {
 }
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
+const repo = (path: string) => here(`../../../../${path}`);
 
 async function get(url: string): Promise<number> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+    await response.arrayBuffer();
+    return response.status;
+  } catch {
+    return 0;
+  }
+}
+
+async function post(url: string, body: unknown): Promise<number> {
+  try {
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(5000),
+    });
     await response.arrayBuffer();
     return response.status;
   } catch {
@@ -81,6 +99,16 @@ export const TARGETS: readonly E2ETarget[] = [
       await get(`${base}/import?rows=300`);
     },
     expects: ['identity', 'http', 'runtime', 'data', 'anomaly'],
+  },
+  {
+    name: 'fastify-demo',
+    script: repo('apps/fastify-demo/src/main.ts'),
+    ready: /Server listening at/,
+    async traffic(base) {
+      await httpTraffic(base, { fast: '/api/catalog/products/kb-01', fail: '/api/orders/1000/invoice' });
+      await post(`${base}/api/orders`, { sku: 'ms-02', quantity: 3 });
+    },
+    expects: ['identity', 'http', 'runtime'],
   },
 ];
 
@@ -191,7 +219,16 @@ export async function runE2E(options: E2EOptions = {}): Promise<E2EReport> {
       ports.push({ target, app, metrics, child });
     }
     for (const p of ports) {
-      const line = await p.child.waitForLine(p.target.ready, { timeoutMs: Math.max(1000, deadline - Date.now()) });
+      // A service that dies at start must fail the run at once, not after the whole budget.
+      const line = await Promise.race([
+        p.child.waitForLine(p.target.ready, {
+          stream: p.target.readyStream ?? 'stdout',
+          timeoutMs: Math.max(1000, deadline - Date.now()),
+        }),
+        p.child.exited.then((exit) => {
+          throw new Error(`${p.target.name} exited at start (${JSON.stringify(exit)})`);
+        }),
+      ]);
       // A service that picks its own port says which in its ready line.
       const announced = /"listening"\s*:\s*(\d+)/.exec(line)?.[1];
       if (announced) p.app = Number(announced);
