@@ -273,6 +273,20 @@ describe('registration order and shape', () => {
     await expect(badRoute.ready()).rejects.toMatchObject({ name: 'ConfigError', option: 'metricsRoute' });
     await badRoute.close();
   });
+  it('stays out of the way when telemetry is disabled', async () => {
+    await telemetry.shutdown();
+    telemetry = await startPipeline({ enabled: false });
+    app = Fastify();
+    await app.register(autotelemetry, { metricsRoute: true });
+    buildRoutes(app);
+    await app.ready();
+    const response = await app.inject({ method: 'GET', url: '/api/v1/users/3' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ before: null, after: null, record: null });
+    expect((await app.inject({ method: 'GET', url: '/boom' })).statusCode).toBe(500);
+    expect((await app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(503);
+    expect(telemetry.getFinishedSpans()).toEqual([]);
+  });
 });
 
 describe('the /metrics route on the app’s own server', () => {
