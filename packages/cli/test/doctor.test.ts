@@ -135,6 +135,19 @@ describe('autotelemetry doctor', () => {
     expect(findings(report, 'problem')).toHaveLength(1);
   });
 
+  it('warns when the OTLP protocol does not match the usual port of the endpoint', async () => {
+    const dir = project(healthyExpressProject());
+    const { code, report } = await doctor(dir, {
+      ...(await healthyEnv()),
+      // Nothing listens there either: both findings are reported.
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318',
+    });
+    expect(code).toBe(1);
+    expect(only(report, 'otlp-endpoint', 'warn').title).toBe(
+      "OTLP protocol is grpc but the endpoint's port is 4318, the usual port of OTLP/HTTP",
+    );
+  });
+
   it('reports a Zipkin endpoint nothing listens on when spans go to Zipkin', async () => {
     const dir = project(healthyExpressProject());
     const closed = await freePort();

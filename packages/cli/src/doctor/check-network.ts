@@ -40,6 +40,20 @@ export async function checkExporterEndpoints(config: Config, timeoutMs: number):
   const checks: DoctorCheck[] = [];
   const otlpUsed = config.traceExporter === 'otlp' || config.otlpEnabled;
   if (otlpUsed) {
+    const { port } = hostPort(config.otlpEndpoint);
+    // 4317 and 4318 are the registered OTLP ports of gRPC and HTTP: a swap connects, then every export fails.
+    const expected = config.otlpProtocol === 'grpc' ? 4317 : 4318;
+    const other = config.otlpProtocol === 'grpc' ? 4318 : 4317;
+    if (port === other) {
+      checks.push({
+        id: 'otlp-endpoint',
+        status: 'warn',
+        title: `OTLP protocol is ${config.otlpProtocol} but the endpoint's port is ${port}, the usual port of ${config.otlpProtocol === 'grpc' ? 'OTLP/HTTP' : 'OTLP/gRPC'}`,
+        detail: 'A collector answers each protocol on its own port: the connection opens, then every export fails.',
+        fix: `Use port ${expected}, or set OTEL_EXPORTER_OTLP_PROTOCOL=${config.otlpProtocol === 'grpc' ? 'http/protobuf' : 'grpc'}.`,
+        data: { protocol: config.otlpProtocol, port },
+      });
+    }
     checks.push(
       await endpointCheck(
         'otlp-endpoint',
