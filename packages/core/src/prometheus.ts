@@ -7,9 +7,13 @@
  * must give one clear warning (the built-in server reports it through `diag` only), the response needs the
  * content type Prometheus 3 requires (`text/plain; version=0.0.4`), and the server must be `unref`'d so that a
  * script still ends by itself.
+ *
+ * `node:http` is taken with `process.getBuiltinModule` rather than a static ESM import: importing it as an ES
+ * module builds its namespace, which reads its lazy `WebSocket`-style getters and loads Node's bundled undici
+ * (tens of milliseconds of start-up for an endpoint that does not need it).
  */
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config.js';
 import type { SnapshotMetricReader } from './memory-exporters.js';
@@ -72,6 +76,7 @@ export function startPrometheusEndpoint(
   notices: Notices,
 ): PrometheusEndpoint {
   const port = config.prometheusPort;
+  const { createServer } = process.getBuiltinModule('node:http');
   const server: Server = createServer((req, res) => handle(reader, req, res));
   server.unref();
   let listening = false;

@@ -79,10 +79,8 @@ describe('Prometheus /metrics', () => {
       },
     });
     await child.waitForLine('READY');
-    const response = await scrape(
-      port,
-      child,
-      (text) => text.includes('v8js_gc_duration') && text.includes('system_cpu_time'),
+    const response = await scrape(port, child, (text) =>
+      ['v8js_gc_duration', 'system_cpu_time', 'nodejs_eventloop_delay_p99'].every((name) => text.includes(name)),
     );
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
