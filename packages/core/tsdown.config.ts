@@ -4,14 +4,14 @@ import { defineConfig } from 'tsdown';
  * The OpenTelemetry SDK packages the pipeline always loads are bundled into dist: published split into
  * ~300 small ES modules, they cost more to resolve and read at start-up than to run (the script demo's cold
  * start goal is +150 ms). `@opentelemetry/api` stays external (a peer: the application and its libraries
- * must share it), and so do the exporters loaded lazily (OTLP/Zipkin, the Prometheus serializer), which only
- * a config that uses them pays for. Runtime and host metrics are bundled but still loaded lazily (their own
- * chunk), so that they share the bundled SDK instead of loading a second copy; `systeminformation`, which
- * host metrics reads, stays external. The bundled packages keep their
+ * must share it). What the pipeline imports lazily — the OTLP/Zipkin exporters, the Prometheus serializer,
+ * runtime and host metrics — is bundled too but into chunks of its own, still imported only by a config that
+ * uses it, and sharing the bundled SDK instead of loading a second copy. `@grpc/grpc-js` (gRPC exporters) and
+ * `systeminformation` (host metrics) stay external, as direct dependencies. The bundled packages keep their
  * globals under `Symbol.for` keys, so a copy elsewhere in the application still interoperates.
  */
 const BUNDLED =
-  /^@opentelemetry\/(api-logs|context-async-hooks|core|instrumentation|instrumentation-host-metrics|instrumentation-http|instrumentation-runtime-node|instrumentation-undici|otlp-transformer|resources|sdk-logs|sdk-metrics|sdk-trace|semantic-conventions)(\/.*)?$/;
+  /^@opentelemetry\/(api-logs|context-async-hooks|core|exporter-.*|instrumentation|instrumentation-host-metrics|instrumentation-http|instrumentation-runtime-node|instrumentation-undici|otlp-.*|resources|sdk-logs|sdk-metrics|sdk-trace|semantic-conventions)(\/.*)?$/;
 
 export default defineConfig({
   entry: ['src/index.ts', 'src/testing.ts'],
@@ -22,5 +22,5 @@ export default defineConfig({
   platform: 'node',
   target: 'node22',
   // Declarations keep importing the packages' own types (they stay listed as dependencies for that).
-  deps: { alwaysBundle: [BUNDLED], neverBundle: ['systeminformation'], dts: { alwaysBundle: [] } },
+  deps: { alwaysBundle: [BUNDLED], neverBundle: ['systeminformation', '@grpc/grpc-js'], dts: { alwaysBundle: [] } },
 });
