@@ -47,7 +47,7 @@ import {
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import { getAnomalyDetector } from '../anomaly.js';
 import { DEFAULT_EXCLUDED_PATHS, DEFAULT_REDACTED_KEYS } from '../config.js';
-import type { LogLevel } from '../environment.js';
+import { LOG_LEVEL_VALUES, type LogLevel } from '../environment.js';
 import { getState, type TelemetryState } from '../state.js';
 import { HostCache } from './host.js';
 import {
@@ -100,6 +100,8 @@ export interface RequestLogger {
   child(bindings: Record<string, unknown>): RequestLogger;
   /** Whether a line at `level` (lower-case pino name) would be written. */
   isLevelEnabled?(level: string): boolean;
+  /** Pino's numeric threshold (10 trace … 60 fatal); read instead of `isLevelEnabled` when present. */
+  readonly levelVal?: number;
   /** A named logger (`logger` field of the line). */
   getLogger?(name: string): RequestLogger;
 }
@@ -117,7 +119,10 @@ export interface HttpLifecycleOptions {
   readonly redact?: readonly string[];
   /** Level of the access log line: `'auto'` (ERROR 5xx, WARN 4xx and aborted, else INFO), a level, or false. */
   readonly accessLog?: LogLevel | 'auto' | false;
-  /** Tracer of the request spans. Default: the global tracer provider's. */
+  /**
+   * Tracer of the request spans. Default: the global tracer provider's, with the scope
+   * {@link HTTP_INSTRUMENTATION_SCOPE} (by which the lifecycle tells its own spans from adoptable ones).
+   */
   readonly tracer?: Tracer;
   /** Meter of the HTTP instruments. Default: the global meter provider's at construction time. */
   readonly meter?: Meter;
@@ -176,11 +181,23 @@ export interface HttpRequestRecord {
 
 /** The symbol under which the record hangs on the request and the response (shared by ESM and CJS copies). */
 const RECORD = Symbol.for('autotelemetry.http.record.v1');
-/** Marks the spans this lifecycle started, so another request's span is never mistaken for an adoptable one. */
-const OWN_SPAN = Symbol.for('autotelemetry.http.own-span.v1');
-
 type WithRecord = { [RECORD]?: RequestRecord };
-type MaybeOwnSpan = Span & { [OWN_SPAN]?: true; kind?: SpanKind };
+/** What an SDK span exposes beyond the API: its kind, and the scope of the tracer that made it. */
+type SdkSpan = Span & { kind?: SpanKind; instrumentationScope?: { name?: string } };
+
+/**
+ * Whether an active span is another instrumentation's SERVER span for this request, to adopt. A request span
+ * of this lifecycle (its tracer's scope) is never adopted: it belongs to another request whose context
+ * leaked here (a server started inside a request handler, an in-process call made from one). Read only when
+ * a span is active at `begin`, so the common path pays nothing for the check.
+ */
+function isAdoptable(span: SdkSpan): boolean {
+  return (
+    span.kind === SpanKind.SERVER &&
+    span.instrumentationScope?.name !== HTTP_INSTRUMENTATION_SCOPE &&
+    span.isRecording()
+  );
+}
 
 /** The record of a request (or its response) that {@link HttpLifecycle.begin} is tracking, if any. */
 export function getRequestRecord(reqOrRes: IncomingMessage | ServerResponse | object): HttpRequestRecord | undefined {
@@ -363,14 +380,18 @@ export class HttpLifecycle {
 
   constructor(options: HttpLifecycleOptions = {}) {
     this.tracer = options.tracer ?? trace.getTracer(HTTP_INSTRUMENTATION_SCOPE);
-    this.instruments = createHttpServerInstruments(options.meter ?? metrics.getMeter(HTTP_INSTRUMENTATION_SCOPE));
+    for (const method of KNOWN_HTTP_METHODS) this.methods.set(method, new MethodEntry(method));
+    this.instruments = createHttpServerInstruments(
+      options.meter ?? metrics.getMeter(HTTP_INSTRUMENTATION_SCOPE),
+      this.methods,
+      this.otherMethod,
+    );
     this.excluded = new Set(options.excludePaths ?? DEFAULT_EXCLUDED_PATHS);
     this.redactor = new QueryRedactor(options.redact ?? DEFAULT_REDACTED_KEYS);
     this.accessLog = options.accessLog ?? DEFAULT_ACCESS_LOG;
     this.logger = options.logger;
     this.accessLogger = options.logger?.getLogger?.('http') ?? options.logger;
     this.anomalyDetector = options.anomalyDetector;
-    for (const method of KNOWN_HTTP_METHODS) this.methods.set(method, new MethodEntry(method));
   }
 
   /** Whether requests to `path` (without query) get no telemetry. */
@@ -415,13 +436,8 @@ export class HttpLifecycle {
     let ctx: Context;
     let adopted = false;
     const active = context.active();
-    const activeSpan = trace.getSpan(active) as MaybeOwnSpan | undefined;
-    if (
-      activeSpan !== undefined &&
-      activeSpan.kind === SpanKind.SERVER &&
-      activeSpan[OWN_SPAN] !== true &&
-      activeSpan.isRecording()
-    ) {
+    const activeSpan = trace.getSpan(active) as SdkSpan | undefined;
+    if (activeSpan !== undefined && isAdoptable(activeSpan)) {
       // Another instrumentation made this request's SERVER span: name it and label it, never add a second.
       span = activeSpan;
       ctx = active;
@@ -443,7 +459,6 @@ export class HttpLifecycle {
       };
       const parent = propagation.extract(ROOT_CONTEXT, headers);
       span = this.tracer.startSpan(methodEntry.method, { kind: SpanKind.SERVER, attributes }, parent);
-      (span as MaybeOwnSpan)[OWN_SPAN] = true;
       ctx = trace.setSpan(parent, span);
     }
 
@@ -465,7 +480,7 @@ export class HttpLifecycle {
     (res as WithRecord)[RECORD] = record;
     res.on('finish', onResponseFinish);
     res.on('close', onResponseClose);
-    this.instruments.activeRequests.add(1, methodEntry.activeAttributes(scheme));
+    methodEntry.requestStarted(scheme);
     return record;
   }
 
@@ -485,6 +500,7 @@ export class HttpLifecycle {
   /** @internal The end of a request: logs, anomaly observation, span, metrics — in that order. */
   complete(record: RequestRecord, finished: boolean): void {
     const durationMs = performance.now() - record.startedAt;
+    record.methodEntry.requestEnded(record.scheme);
     const res = record.res;
     const status = finished || res.headersSent ? res.statusCode : 0;
     const aborted = !finished;
@@ -547,7 +563,6 @@ export class HttpLifecycle {
       durationMs / 1000,
       entry.durationAttributes(status, record.scheme, record.protocol, aborted),
     );
-    this.instruments.activeRequests.add(-1, record.methodEntry.activeAttributes(record.scheme));
   }
 
   /** @internal The request logger of `record`: a child of the pipeline's logger. */
@@ -578,6 +593,13 @@ export class HttpLifecycle {
   }
 }
 
+/** Whether `logger` writes `level` lines: pino's numeric threshold when it has one (no string parsing per call). */
+function levelEnabled(logger: RequestLogger, level: LogLevel): boolean {
+  const threshold = logger.levelVal;
+  if (typeof threshold === 'number') return LOG_LEVEL_VALUES[level] >= threshold;
+  return logger.isLevelEnabled?.(LEVEL_METHOD[level]) !== false;
+}
+
 function round3(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
@@ -592,8 +614,8 @@ function writeCompletionLines(this: HttpLifecycle, record: RequestRecord): void 
   }
   const level = this.accessLevel(status, aborted);
   if (level === undefined) return;
+  if (!levelEnabled(logger, level)) return;
   const method = LEVEL_METHOD[level];
-  if (logger.isLevelEnabled?.(method) === false) return;
   const durationMs = round3(record.durationMs);
   const data: Record<string, unknown> = {
     method: record.methodEntry.method,

@@ -1,13 +1,15 @@
 /**
  * The two HTTP server instruments and the attribute objects they are recorded with.
  *
- * Recording with an attribute object the SDK has seen before is the cheap path (its series lookup hashes
- * the object's keys and values), and building a fresh object per request is an allocation plus that hash.
- * So attribute objects are built once per (method, route, status, scheme, protocol) and reused; the caches
- * are bounded, and a route beyond the bound is recorded under {@link OVERFLOW_ROUTE} so the series count
- * stays bounded too.
+ * The duration histogram is recorded once per request with an attribute object built once per (method,
+ * route, status, scheme, protocol) and reused; the caches are bounded, and a route beyond the bound is
+ * recorded under {@link OVERFLOW_ROUTE} so the series count stays bounded too.
+ *
+ * `http.server.active_requests` is an asynchronous up-down counter: the lifecycle keeps the in-flight count per
+ * (method, scheme) in plain integers and the SDK reads them when it collects. The same series as a
+ * synchronous counter, without two SDK records (each an attribute hash and a storage lookup) per request.
  */
-import type { Attributes, Histogram, Meter, UpDownCounter } from '@opentelemetry/api';
+import type { Attributes, Histogram, Meter, ObservableResult, ObservableUpDownCounter } from '@opentelemetry/api';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -32,21 +34,33 @@ export const ABORTED_ERROR_TYPE = 'aborted';
 /** The instruments of one meter. */
 export interface HttpServerInstruments {
   readonly duration: Histogram;
-  readonly activeRequests: UpDownCounter;
+  readonly activeRequests: ObservableUpDownCounter;
 }
 
-/** Creates `http.server.request.duration` (with the semconv buckets as advice) and `http.server.active_requests`. */
-export function createHttpServerInstruments(meter: Meter): HttpServerInstruments {
+/**
+ * Creates `http.server.request.duration` (with the semconv buckets as advice) and `http.server.active_requests`,
+ * whose value is read from `methods` (and `other`) at each collection.
+ */
+export function createHttpServerInstruments(
+  meter: Meter,
+  methods: ReadonlyMap<string, MethodEntry>,
+  other: MethodEntry,
+): HttpServerInstruments {
+  const activeRequests = meter.createObservableUpDownCounter(METRIC_HTTP_SERVER_ACTIVE_REQUESTS, {
+    description: 'Number of active HTTP server requests.',
+    unit: '{request}',
+  });
+  activeRequests.addCallback((result) => {
+    for (const entry of methods.values()) entry.observeActive(result);
+    other.observeActive(result);
+  });
   return {
     duration: meter.createHistogram(METRIC_HTTP_SERVER_REQUEST_DURATION, {
       description: 'Duration of HTTP server requests.',
       unit: 's',
       advice: { explicitBucketBoundaries: [...HTTP_SERVER_DURATION_BUCKETS] },
     }),
-    activeRequests: meter.createUpDownCounter(METRIC_HTTP_SERVER_ACTIVE_REQUESTS, {
-      description: 'Number of active HTTP server requests.',
-      unit: '{request}',
-    }),
+    activeRequests,
   };
 }
 
@@ -115,25 +129,49 @@ export class RouteEntry {
   }
 }
 
-/** Per normalised method: its route entries and its `http.server.active_requests` attributes. */
+/** Per normalised method: its route entries and its in-flight request counts. */
 export class MethodEntry {
+  /** Requests in flight over http, and over https. */
+  activeHttp = 0;
+  activeHttps = 0;
+  // Once a scheme has seen a request its series is reported, also when back at zero.
+  private seenHttp = false;
+  private seenHttps = false;
   /** The entry used when no route matched. */
   readonly unmatched: RouteEntry;
   /** The entry whose metric series collects routes past the bound. */
   readonly overflow: RouteEntry;
   readonly routes = new Map<string, RouteEntry>();
-  private readonly activeHttp: Attributes;
-  private readonly activeHttps: Attributes;
+  private readonly activeHttpAttributes: Attributes;
+  private readonly activeHttpsAttributes: Attributes;
 
   constructor(readonly method: string) {
     this.unmatched = new RouteEntry(method, undefined, undefined);
     this.overflow = new RouteEntry(method, OVERFLOW_ROUTE, OVERFLOW_ROUTE);
-    this.activeHttp = Object.freeze({ [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_URL_SCHEME]: 'http' });
-    this.activeHttps = Object.freeze({ [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_URL_SCHEME]: 'https' });
+    this.activeHttpAttributes = Object.freeze({ [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_URL_SCHEME]: 'http' });
+    this.activeHttpsAttributes = Object.freeze({ [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_URL_SCHEME]: 'https' });
   }
 
-  /** Attributes of `http.server.active_requests`: the same object for the +1 and the −1. */
-  activeAttributes(scheme: string): Attributes {
-    return scheme === 'https' ? this.activeHttps : this.activeHttp;
+  /** One more request in flight. */
+  requestStarted(scheme: string): void {
+    if (scheme === 'https') {
+      this.activeHttps++;
+      this.seenHttps = true;
+    } else {
+      this.activeHttp++;
+      this.seenHttp = true;
+    }
+  }
+
+  /** One request less in flight. */
+  requestEnded(scheme: string): void {
+    if (scheme === 'https') this.activeHttps--;
+    else this.activeHttp--;
+  }
+
+  /** Reports this method's in-flight counts to an `http.server.active_requests` collection. */
+  observeActive(result: ObservableResult): void {
+    if (this.seenHttp) result.observe(this.activeHttp, this.activeHttpAttributes);
+    if (this.seenHttps) result.observe(this.activeHttps, this.activeHttpsAttributes);
   }
 }
