@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_REDACTED_KEYS } from '../src/config.js';
+import { clientAddress } from '../src/http/client-address.js';
 import { HostCache, parseHostHeader } from '../src/http/host.js';
 import { QueryRedactor } from '../src/http/redact.js';
 import { joinRoutePaths, routePathText } from '../src/http/route.js';
@@ -75,5 +76,19 @@ describe('route templates', () => {
     expect(routePathText(['/a', ['/b/:id']], (c) => c === '/b/:id')).toBe('/b/:id');
     expect(routePathText(['/a', /\/re/])).toBe('/a|/\\/re/');
     expect(routePathText(42)).toBeUndefined();
+  });
+});
+
+describe('client address', () => {
+  it.each([
+    [{}, '10.0.0.1'],
+    [{ 'x-forwarded-for': '203.0.113.7' }, '203.0.113.7'],
+    [{ 'x-forwarded-for': '203.0.113.7, 10.0.0.2' }, '203.0.113.7'],
+    [{ forwarded: 'for=192.0.2.60;proto=http;by=203.0.113.43' }, '192.0.2.60'],
+    [{ forwarded: 'For="[2001:db8:cafe::17]:4711", for=10.0.0.3' }, '2001:db8:cafe::17'],
+    [{ forwarded: 'proto=https' }, '10.0.0.1'],
+    [{ 'x-forwarded-for': 'x'.repeat(100) }, '10.0.0.1'],
+  ])('%j', (headers, expected) => {
+    expect(clientAddress(headers, '10.0.0.1')).toBe(expected);
   });
 });

@@ -300,6 +300,22 @@ describe.each(versions)('%s', (_name, express, major) => {
     });
   });
 
+  it('passes requests through untouched when telemetry is disabled', async () => {
+    await telemetry.shutdown();
+    telemetry = await startTestTelemetry({ serviceName: 'express.test', enabled: false });
+    const app = express();
+    app.use(autotelemetry());
+    app.get('/users/:id', (req, res) => {
+      res.json({ id: req.params.id, span: trace.getActiveSpan() === undefined ? null : 'active' });
+    });
+    const port = await listen(app);
+    const response = await get(port, '/users/9');
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body)).toEqual({ id: '9', span: null });
+    await sleep(20);
+    expect(telemetry.getFinishedSpans()).toHaveLength(0);
+  });
+
   it('records the duration histogram by route and excludes health checks', async () => {
     const app = express();
     app.use(autotelemetry());

@@ -49,6 +49,7 @@ import { getAnomalyDetector } from '../anomaly.js';
 import { DEFAULT_EXCLUDED_PATHS, DEFAULT_REDACTED_KEYS } from '../config.js';
 import { LOG_LEVEL_VALUES, type LogLevel } from '../environment.js';
 import { getState, type TelemetryState } from '../state.js';
+import { clientAddress } from './client-address.js';
 import { HostCache } from './host.js';
 import {
   ABORTED_ERROR_TYPE,
@@ -444,7 +445,8 @@ export class HttpLifecycle {
       adopted = true;
     } else {
       const headers = req.headers;
-      const host = this.hosts.get(headers.host, scheme);
+      // HTTP/2 requests name their host in `:authority`.
+      const host = this.hosts.get(headers.host ?? (headers[':authority'] as string | undefined), scheme);
       const attributes: Attributes = {
         [ATTR_HTTP_REQUEST_METHOD]: methodEntry.method,
         [ATTR_HTTP_REQUEST_METHOD_ORIGINAL]: methodEntry === this.otherMethod ? rawMethod : undefined,
@@ -453,7 +455,7 @@ export class HttpLifecycle {
         [ATTR_URL_SCHEME]: scheme,
         [ATTR_SERVER_ADDRESS]: host.address,
         [ATTR_SERVER_PORT]: host.port,
-        [ATTR_CLIENT_ADDRESS]: req.socket?.remoteAddress,
+        [ATTR_CLIENT_ADDRESS]: clientAddress(headers, req.socket?.remoteAddress),
         [ATTR_USER_AGENT_ORIGINAL]: headers['user-agent'],
         [ATTR_NETWORK_PROTOCOL_VERSION]: protocol,
       };
