@@ -101,6 +101,28 @@ export const TARGETS: readonly E2ETarget[] = [
     expects: ['identity', 'http', 'runtime', 'data', 'anomaly'],
   },
   {
+    name: 'express-demo',
+    script: repo('apps/express-demo/src/main.ts'),
+    ready: /listening on/,
+    readyStream: 'stderr',
+    async traffic(base) {
+      await httpTraffic(base, { fast: '/api/catalog/products/kb-01', fail: '/api/orders/1000/invoice' });
+      await post(`${base}/api/orders`, { sku: 'ms-02', quantity: 3 });
+    },
+    expects: ['identity', 'http', 'runtime'],
+  },
+  {
+    // The script demo's own pipeline and autoInstrument() line, kept serving (its main.ts exits after one run).
+    name: 'script-demo',
+    script: here('../fixtures/script-demo-serving.ts'),
+    ready: /script-demo serving/,
+    readyStream: 'stderr',
+    async traffic() {
+      // It works by itself, every 200 ms.
+    },
+    expects: ['identity', 'runtime', 'data'],
+  },
+  {
     name: 'fastify-demo',
     script: repo('apps/fastify-demo/src/main.ts'),
     ready: /Server listening at/,
