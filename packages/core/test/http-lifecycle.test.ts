@@ -354,6 +354,28 @@ describe('metrics', () => {
     expect(missing?.attributes['http.response.status_code']).toBe(404);
   });
 
+  it('bounds the route series: routes past the limit share one _OTHER series, spans keep their route', async () => {
+    const { port } = await serve(
+      (record, req, res) => {
+        record?.setRoute(`/r${req.url?.slice(1)}/:id`);
+        res.end();
+      },
+      { maxRoutes: 2 },
+    );
+    for (const n of [1, 2, 3, 4, 1]) await send(port, `/${n}`);
+    await waitFor(() => serverSpans().length === 5);
+    expect(serverSpans().map((s) => s.name)).toEqual([
+      'GET /r1/:id',
+      'GET /r2/:id',
+      'GET /r3/:id',
+      'GET /r4/:id',
+      'GET /r1/:id',
+    ]);
+    const points = pointsOf(await sdk.collectMetrics(), 'http.server.request.duration');
+    const counts = Object.fromEntries(points.map((p) => [p.attributes['http.route'], (p.value as Histogram).count]));
+    expect(counts).toEqual({ '/r1/:id': 2, '/r2/:id': 1, _OTHER: 2 });
+  });
+
   it('counts active requests up while in flight and back to zero', async () => {
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => {

@@ -131,6 +131,11 @@ export interface HttpLifecycleOptions {
   readonly logger?: RequestLogger;
   /** Anomaly detector fed with each request's duration and outcome, keyed by span name. Default: none. */
   readonly anomalyDetector?: RequestAnomalyObserver;
+  /**
+   * Most distinct (method, route) pairs with their own metric series; further routes are recorded under
+   * `http.route` `_OTHER` (their spans keep the real route). Default {@link MAX_ROUTE_ENTRIES}.
+   */
+  readonly maxRoutes?: number;
 }
 
 /**
@@ -377,6 +382,7 @@ export class HttpLifecycle {
   private readonly methods = new Map<string, MethodEntry>();
   private readonly otherMethod = new MethodEntry(OTHER_HTTP_METHOD);
   private routeEntries = 0;
+  private readonly maxRoutes: number;
   private readonly hosts = new HostCache();
 
   constructor(options: HttpLifecycleOptions = {}) {
@@ -393,6 +399,7 @@ export class HttpLifecycle {
     this.logger = options.logger;
     this.accessLogger = options.logger?.getLogger?.('http') ?? options.logger;
     this.anomalyDetector = options.anomalyDetector;
+    this.maxRoutes = options.maxRoutes ?? MAX_ROUTE_ENTRIES;
   }
 
   /** Whether requests to `path` (without query) get no telemetry. */
@@ -491,7 +498,7 @@ export class HttpLifecycle {
     if (route === undefined) return methodEntry.unmatched;
     let entry = methodEntry.routes.get(route);
     if (entry === undefined) {
-      if (this.routeEntries >= MAX_ROUTE_ENTRIES) return methodEntry.overflow;
+      if (this.routeEntries >= this.maxRoutes) return methodEntry.overflow;
       entry = new RouteEntry(methodEntry.method, route, route);
       methodEntry.routes.set(route, entry);
       this.routeEntries++;
