@@ -59,8 +59,8 @@ export class ExportHealth {
   ) {}
 
   /**
-   * Whether an export should be attempted now: always while healthy; while down, only as the one probe (see
-   * {@link PROBE_INTERVAL_MS}), and never once the pipeline is closing.
+   * Whether an export should be attempted now: always while healthy; while down, only as the one probe (one
+   * at a time, at most every `PROBE_INTERVAL_MS` = 5 s), and never once the pipeline is closing.
    */
   shouldAttempt(): boolean {
     if (!this.isDownNow) return true;

@@ -45,8 +45,10 @@ export class BoundedMemorySpanExporter extends InMemorySpanExporter {
 
 /** A metric reader with no schedule: `collect()` reads every instrument's current value on demand. */
 export class SnapshotMetricReader extends MetricReader {
+  /** Nothing to stop: this reader has no timer and no connection. */
   protected override async onShutdown(): Promise<void> {}
 
+  /** Nothing to flush: this reader exports nothing by itself, it is read on demand. */
   protected override async onForceFlush(): Promise<void> {}
 
   /** Current metrics, or undefined once the pipeline is shut down. */

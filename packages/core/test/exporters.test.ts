@@ -3,6 +3,8 @@
  * per outage (not one per batch), one "recovered" line, bounded memory. Plus the compact console line and
  * the guard around exporters that throw.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
   freePort,
@@ -20,6 +22,8 @@ import { CompactConsoleSpanExporter, formatSpanLine } from '../src/console-span-
 import { ExportHealth, PROBE_INTERVAL_MS } from '../src/export-health.js';
 import { createNotices } from '../src/notices.js';
 import { ResilientExporter } from '../src/resilient-exporter.js';
+import { startTelemetry } from '../src/sdk.js';
+import { LogCapture } from '../src/testing.js';
 
 const FLOOD = fileURLToPath(new URL('./fixtures/pipeline-flood.mjs', import.meta.url));
 
@@ -246,5 +250,51 @@ describe('compact console span exporter', () => {
       /^span orders\.import \d+\.\dms UNSET trace_id=[0-9a-f]{32} span_id=[0-9a-f]{16} rows=150$/,
     );
     expect(formatSpanLine(spans[1] as (typeof spans)[number])).toBe(parentLine);
+  });
+});
+
+describe('Zipkin export', () => {
+  it('sends spans as Zipkin JSON to the configured endpoint', async () => {
+    const bodies: unknown[] = [];
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        bodies.push({ path: req.url, spans: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
+        res.writeHead(202).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const client = startTelemetry({
+        serviceName: 'zipkin.test',
+        environment: 'test',
+        traceExporter: 'zipkin',
+        zipkinEndpoint: `http://127.0.0.1:${port}/api/v2/spans`,
+        prometheusPort: false,
+        runtimeMetrics: false,
+        logDestination: new LogCapture(),
+      });
+      client
+        .getTracer('zipkin')
+        .startSpan('orders.import', { attributes: { rows: 3 } })
+        .end();
+      await client.shutdown();
+      expect(bodies).toEqual([
+        {
+          path: '/api/v2/spans',
+          spans: [
+            expect.objectContaining({
+              name: 'orders.import',
+              localEndpoint: { serviceName: 'zipkin.test' },
+              tags: expect.objectContaining({ rows: '3' }),
+            }),
+          ],
+        },
+      ]);
+    } finally {
+      server.close();
+    }
   });
 });
