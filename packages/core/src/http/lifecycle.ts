@@ -133,7 +133,7 @@ export interface HttpLifecycleOptions {
   readonly anomalyDetector?: RequestAnomalyObserver;
   /**
    * Most distinct (method, route) pairs with their own metric series; further routes are recorded under
-   * `http.route` `_OTHER` (their spans keep the real route). Default {@link MAX_ROUTE_ENTRIES}.
+   * `http.route` `_OTHER` (their spans keep the real route). Default 2000.
    */
   readonly maxRoutes?: number;
 }
