@@ -75,8 +75,9 @@ export function startTelemetry(options?: TelemetryOptions): TelemetryClient {
   // The logger first: a destination that cannot be opened is a config error, thrown before anything is
   // registered. Its OpenTelemetry bridge goes through the Logs API proxy, which the pipeline connects next.
   const logger = createLogger(config);
-  const pipeline = createPipeline(config, notices);
+  // Notices go through the app's logger from the start (a warning while building the pipeline included).
   notices.setSink(logger.getLogger(PIPELINE_LOGGER_NAME));
+  const pipeline = createPipeline(config, notices);
   for (const warning of config.warnings) notices.warn(warning);
 
   let stopping: Promise<void> | undefined;
