@@ -237,6 +237,16 @@ describe('W3C trace context', () => {
     expect(span?.spanContext().traceState?.serialize()).toBe('vendor=abc,other=xyz');
   });
 
+  it('continues a future traceparent version, ignoring its extra fields (Trace Context forward compatibility)', async () => {
+    const { port } = await serve((_record, _req, res) => {
+      res.end();
+    });
+    await send(port, '/future', { headers: { traceparent: `cc-${traceId}-${parentId}-01-what-the-future-adds` } });
+    await waitFor(() => serverSpans().length === 1);
+    expect(serverSpans()[0]?.spanContext().traceId).toBe(traceId);
+    expect(serverSpans()[0]?.parentSpanContext?.spanId).toBe(parentId);
+  });
+
   it.each([
     ['garbage', 'not-a-traceparent'],
     ['an all-zero trace id', `00-${'0'.repeat(32)}-${parentId}-01`],
@@ -244,6 +254,7 @@ describe('W3C trace context', () => {
     ['the forbidden version ff', `ff-${traceId}-${parentId}-01`],
     ['upper-case hex', `00-${traceId.toUpperCase()}-${parentId}-01`],
     ['a short trace id', `00-${traceId.slice(2)}-${parentId}-01`],
+    ['version 00 with an extra field', `00-${traceId}-${parentId}-01-extra`],
   ])('starts a new trace, without error, for %s', async (_what, traceparent) => {
     const { port } = await serve((_record, _req, res) => {
       res.end('ok');
