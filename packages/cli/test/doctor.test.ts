@@ -86,7 +86,7 @@ describe('autotelemetry doctor', () => {
       option: 'serviceName',
       value: 'shop.api',
       source: 'option',
-      from: `${join(dir, 'server.js')}:6`,
+      from: 'server.js:6',
     });
     expect(value('serviceVersion')).toMatchObject({ value: '1.4.2', source: 'package.json' });
     expect(value('environment')).toMatchObject({
@@ -107,6 +107,57 @@ describe('autotelemetry doctor', () => {
     expect(result.stdout).toMatch(/environment\s+production\s+env \(AUTOTELEMETRY_ENVIRONMENT\)/);
     expect(result.stdout).toContain('✔ One copy of @opentelemetry/api (1.10.0)');
     expect(result.stdout.trimEnd().split('\n').at(-1)).toBe('No problem found.');
+  });
+
+  it('reads options from the local modules the entry loads, through constants, and names those it cannot read', async () => {
+    const dir = project({
+      files: {
+        ...healthyExpressProject().files,
+        'package.json': {
+          name: 'billing-service',
+          version: '3.0.0',
+          type: 'module',
+          scripts: { start: 'node src/main.js' },
+          dependencies: { '@autotelemetry/express': '0.1.0', '@opentelemetry/api': '1.10.0', express: '5.1.0' },
+        },
+        'src/main.js': "import { buildApp } from './app.js';\nbuildApp().listen(3000);\n",
+        'src/app.js': [
+          "import express from 'express';",
+          "import { autotelemetry } from '@autotelemetry/express';",
+          "export const SERVICE_NAME = 'billing.api';",
+          'const metricsPort = Number(process.env.METRICS_PORT ?? 9400);',
+          'export function buildApp() {',
+          '  const app = express();',
+          '  app.use(autotelemetry({ serviceName: SERVICE_NAME, prometheusPort: metricsPort, jsonLogs: true }));',
+          '  return app;',
+          '}',
+          '',
+        ].join('\n'),
+      },
+    });
+    const { code, report } = await doctor(dir, await healthyEnv());
+    expect(code).toBe(0);
+    const value = (option: string) => report.config?.find((v) => v.option === option);
+    expect(value('serviceName')).toEqual({
+      option: 'serviceName',
+      value: 'billing.api',
+      source: 'option',
+      from: 'src/app.js:7',
+    });
+    expect(value('jsonLogs')).toMatchObject({ value: 'true', source: 'option' });
+    expect(value('prometheusPort')).toEqual({
+      option: 'prometheusPort',
+      value: '(set in code: metricsPort)',
+      source: 'option',
+      from: 'src/app.js:7',
+    });
+    expect(only(report, 'config', 'info').title).toBe(
+      'Set in code from expressions the doctor does not evaluate: prometheusPort',
+    );
+    // The port the code chooses is unknown here, so it is not judged free or taken.
+    expect(only(report, 'prometheus-port', 'info').title).toBe(
+      'Prometheus port not checked: the code sets prometheusPort from an expression',
+    );
   });
 
   it('reports an invalid configuration value, naming the variable, and exits 1', async () => {

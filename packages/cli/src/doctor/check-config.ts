@@ -1,20 +1,22 @@
 /**
  * Resolves the service's configuration the way the service itself would (same `resolveConfig`, same
- * environment, same package.json), with the literal options found in its entry file, and reports each value
+ * environment, same package.json), with the options its code passes (as far as reading it tells), and reports each value
  * with its source, plus the settings that silently send telemetry nowhere.
  *
  * @packageDocumentation
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { CONFIG_OPTIONS, type Config, ConfigError, resolveConfig, type TelemetryOptions } from '@autotelemetry/core';
+import { findOptionsInCode } from './options-in-code.js';
 import type { ProjectInfo } from './project.js';
-import { findLiteralOptions } from './source-scan.js';
+import type { FoundOption, UnreadOption } from './source-scan.js';
 import type { DoctorCheck, ResolvedValue } from './types.js';
 
 /** What {@link checkConfig} found. */
 export interface ConfigFindings {
   readonly config?: Config;
+  /** Options the code sets from expressions: their resolved values here are not the service's. */
+  readonly unreadOptions?: ReadonlySet<string>;
   readonly values?: readonly ResolvedValue[];
   readonly checks: DoctorCheck[];
 }
@@ -48,14 +50,11 @@ function resolveAsService(project: ProjectInfo | undefined, options: TelemetryOp
 /** Resolves the configuration and reports its values, sources and the settings worth a warning. */
 export function checkConfig(project: ProjectInfo | undefined, env: Readonly<Record<string, string | undefined>>) {
   const checks: DoctorCheck[] = [];
-  const found = new Map<string, { value: string | number | boolean; line: number }>();
-  if (project?.entry) {
-    try {
-      for (const [k, v] of findLiteralOptions(readFileSync(project.entry, 'utf8'), KNOWN_OPTIONS)) found.set(k, v);
-    } catch {
-      // An unreadable entry only means no options from the code.
-    }
-  }
+  let found = new Map<string, FoundOption>();
+  let unread = new Map<string, UnreadOption>();
+  if (project?.entry) ({ found, unread } = findOptionsInCode(project.entry, KNOWN_OPTIONS));
+  const at = (o: { file?: string; line: number }) =>
+    `${o.file && project ? relative(project.dir, o.file) : (project?.entry ?? '')}:${o.line}`;
   const options = Object.fromEntries([...found].map(([k, v]) => [k, v.value])) as TelemetryOptions;
   let config: Config;
   try {
@@ -66,7 +65,7 @@ export function checkConfig(project: ProjectInfo | undefined, env: Readonly<Reco
         error.source === 'env'
           ? `environment variable ${error.envVar ?? ''}`.trim()
           : found.has(error.option)
-            ? `option in ${project?.entry}:${found.get(error.option)?.line}`
+            ? `option in ${at(found.get(error.option) as FoundOption)}`
             : 'option';
       checks.push({
         id: 'config',
@@ -85,7 +84,12 @@ export function checkConfig(project: ProjectInfo | undefined, env: Readonly<Reco
     const source = config.sources[def.option];
     const literal = found.get(def.option);
     let from: string | undefined;
-    if (source === 'option' && literal && project?.entry) from = `${project.entry}:${literal.line}`;
+    const inCode = unread.get(def.option);
+    if (inCode) {
+      // Set in code from an expression: the resolved value below is what the code would override.
+      return { option: def.option, value: `(set in code: ${inCode.expression})`, source: 'option', from: at(inCode) };
+    }
+    if (source === 'option' && literal) from = at(literal);
     else if (source === 'env') {
       from = def.envVars.find((name) => env[name] !== undefined && env[name]?.trim() !== '');
       if (!from && def.option === 'environment') from = 'NODE_ENV';
@@ -104,6 +108,16 @@ export function checkConfig(project: ProjectInfo | undefined, env: Readonly<Reco
     title: `Configuration resolves: service ${config.serviceName} ${config.serviceVersion}, environment ${config.environment}`,
     data: { serviceName: config.serviceName, environment: config.environment },
   });
+  if (unread.size > 0) {
+    checks.push({
+      id: 'config',
+      status: 'info',
+      title: `Set in code from expressions the doctor does not evaluate: ${[...unread.keys()].join(', ')}`,
+      detail: [...unread].map(([k, o]) => `${k} = ${o.expression} (${at(o)})`).join('; '),
+      fix: 'Their values are known only when the service runs: check them with doctor --url on the running service.',
+      data: { unread: Object.fromEntries(unread) },
+    });
+  }
   if (config.warnings.length > 0) {
     checks.push({
       id: 'config-warnings',
@@ -122,7 +136,7 @@ export function checkConfig(project: ProjectInfo | undefined, env: Readonly<Reco
     });
   }
   if (config.enabled) checks.push(...traceDestination(config));
-  return { config, values, checks } satisfies ConfigFindings;
+  return { config, values, checks, unreadOptions: new Set(unread.keys()) } satisfies ConfigFindings;
 }
 
 function traceDestination(config: Config): DoctorCheck[] {

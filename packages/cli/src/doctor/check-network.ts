@@ -35,8 +35,23 @@ async function endpointCheck(
 }
 
 /** OTLP and Zipkin reachability, for the destinations the config actually uses. */
-export async function checkExporterEndpoints(config: Config, timeoutMs: number): Promise<DoctorCheck[]> {
+export async function checkExporterEndpoints(
+  config: Config,
+  timeoutMs: number,
+  unread: ReadonlySet<string> = new Set(),
+): Promise<DoctorCheck[]> {
   if (!config.enabled) return [];
+  const notChecked = ['otlpEndpoint', 'otlpProtocol', 'traceExporter', 'zipkinEndpoint'].filter((o) => unread.has(o));
+  if (notChecked.length > 0) {
+    return [
+      {
+        id: 'otlp-endpoint',
+        status: 'info',
+        title: `Exporter endpoints not checked: the code sets ${notChecked.join(', ')} from an expression`,
+        fix: 'Check the running service’s first log lines: an unreachable collector is reported once.',
+      },
+    ];
+  }
   const checks: DoctorCheck[] = [];
   const otlpUsed = config.traceExporter === 'otlp' || config.otlpEnabled;
   if (otlpUsed) {
@@ -86,7 +101,20 @@ export async function checkExporterEndpoints(config: Config, timeoutMs: number):
 }
 
 /** Whether the `/metrics` port can be bound, and if not, who holds it. */
-export async function checkPrometheusPort(config: Config, timeoutMs: number): Promise<DoctorCheck> {
+export async function checkPrometheusPort(
+  config: Config,
+  timeoutMs: number,
+  unread: ReadonlySet<string> = new Set(),
+): Promise<DoctorCheck> {
+  const notChecked = ['prometheusPort', 'prometheusHost', 'enabled'].filter((o) => unread.has(o));
+  if (notChecked.length > 0) {
+    return {
+      id: 'prometheus-port',
+      status: 'info',
+      title: `Prometheus port not checked: the code sets ${notChecked.join(', ')} from an expression`,
+      fix: 'Run the service and check it with doctor --url http://127.0.0.1:<its port>.',
+    };
+  }
   if (!config.enabled || config.prometheusPort === false) {
     return {
       id: 'prometheus-port',

@@ -59,9 +59,9 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     checks.push(...found.checks);
     config = found.values;
     if (found.config) {
-      checks.push(...(await checkExporterEndpoints(found.config, timeoutMs)));
+      checks.push(...(await checkExporterEndpoints(found.config, timeoutMs, found.unreadOptions)));
       // With --url the service is expected to hold its own port; the running-service check covers it.
-      if (!options.url) checks.push(await checkPrometheusPort(found.config, timeoutMs));
+      if (!options.url) checks.push(await checkPrometheusPort(found.config, timeoutMs, found.unreadOptions));
     }
   }
 

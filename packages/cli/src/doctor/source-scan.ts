@@ -71,8 +71,12 @@ export function findImports(source: string): ImportSite[] {
   return sites.map(({ specifier, line, kind }) => ({ specifier, line, kind }));
 }
 
-/** Calls whose first object argument holds AutoTelemetry options. */
-const OPTION_CALLS = /\b(?:autotelemetry|autoInstrument|startTelemetry|forRoot|register)\s*\(\s*(?:\w+\s*,\s*)?\{/g;
+/**
+ * Calls whose first object argument holds AutoTelemetry options: `autotelemetry(…)`, `autotelemetryLogging(…)`,
+ * `autoInstrument(…)`, `startTelemetry(…)`, `TelemetryModule.forRoot(…)`, `app.register(plugin, {…})`.
+ */
+const OPTION_CALLS =
+  /\b(?:\w*[Aa]utotelemetry\w*|autoInstrument|startTelemetry|forRoot|forRootAsync|register)\s*\(\s*(?:[\w.]+\s*,\s*)?\{/g;
 
 const ENUM_VALUES: Readonly<Record<string, string>> = {
   'Environment.DEVELOPMENT': 'development',
@@ -87,38 +91,82 @@ const ENUM_VALUES: Readonly<Record<string, string>> = {
   'LogLevel.FATAL': 'FATAL',
 };
 
-/** A literal option found in the code. */
+/** An option whose value the code gives literally (or through a constant of the same file). */
 export interface FoundOption {
   readonly value: string | number | boolean;
   readonly line: number;
+  /** The file, when several were read. */
+  readonly file?: string;
+}
+
+/** An option the code sets from an expression the doctor cannot evaluate without running the code. */
+export interface UnreadOption {
+  readonly expression: string;
+  readonly line: number;
+  readonly file?: string;
+}
+
+/** The options the code passes to AutoTelemetry, as far as reading it can tell. */
+export interface OptionsInCode {
+  readonly found: Map<string, FoundOption>;
+  readonly unread: Map<string, UnreadOption>;
+}
+
+const LITERAL = /^(?:'([^'\n]*)'|"([^"\n]*)"|(-?\d+(?:\.\d+)?)|(true|false)|((?:Environment|LogLevel)\.[A-Z]+))$/;
+
+function literalValue(text: string): string | number | boolean | undefined {
+  const m = LITERAL.exec(text.trim());
+  if (!m) return undefined;
+  if (m[1] !== undefined) return m[1];
+  if (m[2] !== undefined) return m[2];
+  if (m[3] !== undefined) return Number(m[3]);
+  if (m[4] !== undefined) return m[4] === 'true';
+  return ENUM_VALUES[m[5] ?? ''];
+}
+
+/** The literal a top-level `const NAME = …` of the file holds, if it is one. */
+function constantValue(code: string, name: string): string | number | boolean | undefined {
+  const declaration = new RegExp(
+    `(?:^|[;\\n])\\s*(?:export\\s+)?(?:const|let|var)\\s+${name.replace(/\$/g, '\\$')}\\s*(?::[^=\\n]+)?=\\s*([^;\\n]+)`,
+  ).exec(code);
+  return declaration ? literalValue((declaration[1] as string).replace(/\s+as\s+const\s*$/, '')) : undefined;
 }
 
 /**
- * Literal values of known options passed to `autotelemetry({...})`, `autoInstrument({...})`,
- * `TelemetryModule.forRoot({...})`, `app.register(autotelemetry, {...})`: only `key: 'string'`,
- * `key: 123`, `key: true/false` and `key: Environment.X` / `LogLevel.X` at the top level of the object.
+ * The options passed to the calls above in one source file: literal values (`key: 'string'`, `key: 123`,
+ * `key: true`, `key: Environment.X`, or a constant of the file holding such a literal) and, separately,
+ * the keys set from anything else (a variable, a call, a nested object).
  */
-export function findLiteralOptions(source: string, knownOptions: ReadonlySet<string>): Map<string, FoundOption> {
+export function findOptionsInSource(source: string, knownOptions: ReadonlySet<string>, file?: string): OptionsInCode {
   const code = stripComments(source);
   const found = new Map<string, FoundOption>();
+  const unread = new Map<string, UnreadOption>();
+  const where = file === undefined ? {} : { file };
   for (const call of code.matchAll(OPTION_CALLS)) {
     const open = (call.index ?? 0) + call[0].length - 1;
-    const body = topLevelObject(code, open);
-    for (const m of body.text.matchAll(
-      /(?:^|[{,])\s*(\w+)\s*:\s*('([^'\n]*)'|"([^"\n]*)"|(-?\d+(?:\.\d+)?)\b|(true|false)\b|((?:Environment|LogLevel)\.[A-Z]+)\b)/g,
-    )) {
+    const body = topLevelObject(code, open).text;
+    for (const m of body.matchAll(/(?:^|[{,])\s*(\w+)\s*:/g)) {
       const key = m[1] as string;
-      if (!knownOptions.has(key) || found.has(key)) continue;
-      const value =
-        m[3] ??
-        m[4] ??
-        (m[5] !== undefined ? Number(m[5]) : m[6] !== undefined ? m[6] === 'true' : ENUM_VALUES[m[7] ?? '']);
-      if (value === undefined) continue;
-      const line = code.slice(0, open + (m.index ?? 0)).split('\n').length;
-      found.set(key, { value, line });
+      if (!knownOptions.has(key) || found.has(key) || unread.has(key)) continue;
+      const valueStart = (m.index ?? 0) + m[0].length;
+      let valueEnd = valueStart;
+      while (valueEnd < body.length && body[valueEnd] !== ',' && body[valueEnd] !== '}') {
+        const c = body[valueEnd];
+        valueEnd = c === '"' || c === "'" ? skipString(body, valueEnd) : valueEnd + 1;
+      }
+      const text = code.slice(open + valueStart, open + valueEnd).trim();
+      const line = code.slice(0, open + (m.index ?? 0) + m[0].length).split('\n').length;
+      const value = literalValue(text) ?? (/^[A-Za-z_$][\w$]*$/.test(text) ? constantValue(code, text) : undefined);
+      if (value !== undefined) found.set(key, { value, line, ...where });
+      else unread.set(key, { expression: text.replace(/\s+/g, ' ').slice(0, 60), line, ...where });
     }
   }
-  return found;
+  return { found, unread };
+}
+
+/** {@link findOptionsInSource}'s literal values only. */
+export function findLiteralOptions(source: string, knownOptions: ReadonlySet<string>): Map<string, FoundOption> {
+  return findOptionsInSource(source, knownOptions).found;
 }
 
 /** The text of the object literal starting at `open` (a `{`), with nested braces blanked out. */
