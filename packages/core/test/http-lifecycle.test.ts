@@ -218,6 +218,43 @@ describe('the request span', () => {
   });
 });
 
+describe('robustness', () => {
+  it('still ends the span and records the metric when the logger and the detector throw', async () => {
+    const broken = new CapturedLogger().logger;
+    const throwing = () => {
+      throw new Error('broken sink');
+    };
+    const logger: Record<string, unknown> = Object.create(broken) as Record<string, unknown>;
+    Object.assign(logger, { info: throwing, warn: throwing, error: throwing, getLogger: () => logger });
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on('warning', onWarning);
+    try {
+      const { port } = await serve(
+        (record, _req, res) => {
+          record?.setRoute('/fragile');
+          res.end('still fine');
+        },
+        {
+          logger: logger as unknown as HttpLifecycleOptions['logger'],
+          anomalyDetector: { observe: throwing },
+        },
+      );
+      expect((await send(port, '/fragile')).body).toBe('still fine');
+      expect((await send(port, '/fragile')).body).toBe('still fine');
+      await waitFor(() => serverSpans().length === 2);
+      expect(serverSpans().map((s) => s.name)).toEqual(['GET /fragile', 'GET /fragile']);
+      const points = pointsOf(await sdk.collectMetrics(), 'http.server.request.duration');
+      expect((points[0]?.value as Histogram | undefined)?.count).toBe(2);
+      await sleep(10);
+      // One warning for the whole process, not one per request.
+      expect(warnings.filter((w) => w.message.includes('AutoTelemetry HTTP lifecycle'))).toHaveLength(1);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
+
 describe('W3C trace context', () => {
   const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
   const parentId = '00f067aa0ba902b7';

@@ -354,10 +354,14 @@ class RequestRecord implements HttpRequestRecord {
   /** At the end: when no failure was recorded on a 5xx, asks the adapter for the error its framework kept. */
   resolveFailure(status: number): void {
     if (!this.failed && status >= 500 && this.hooks?.findUnrecordedError !== undefined) {
-      const found = this.hooks.findUnrecordedError(this.req, this.res);
-      if (found !== undefined && found !== null) {
-        this.failed = true;
-        this.failure = found;
+      try {
+        const found = this.hooks.findUnrecordedError(this.req, this.res);
+        if (found !== undefined && found !== null) {
+          this.failed = true;
+          this.failure = found;
+        }
+      } catch {
+        // The status and error.type still tell the failure.
       }
     }
   }
@@ -506,7 +510,11 @@ export class HttpLifecycle {
     return entry;
   }
 
-  /** @internal The end of a request: logs, anomaly observation, span, metrics — in that order. */
+  /**
+   * @internal The end of a request: logs, anomaly observation, span, metrics — in that order (a span event
+   * or exception can only be added before the span ends). Each step is guarded on its own, so a failing
+   * logger or detector never leaves the span unended or the request uncounted.
+   */
   complete(record: RequestRecord, finished: boolean): void {
     const durationMs = performance.now() - record.startedAt;
     record.methodEntry.requestEnded(record.scheme);
@@ -527,16 +535,35 @@ export class HttpLifecycle {
     // A failure becomes one exception event: through the error line when one is written (the logger records
     // an Error it writes at ERROR inside the span), else directly.
     const logger = this.accessLogger;
-    record.errorLine =
-      record.failed && serverError && logger !== undefined && logger.isLevelEnabled?.('error') !== false;
+    record.errorLine = record.failed && serverError && logger !== undefined && levelEnabled(logger, 'ERROR');
     if (record.failed && !(record.errorLine && record.failure instanceof Error) && span.isRecording()) {
       recordException(span, record.failure);
     }
-    if (logger !== undefined) context.with(record.context, writeCompletionLines, this, record);
-    if (this.anomalyDetector !== undefined && !aborted) {
-      this.anomalyDetector.observe(record.spanName, durationMs, status >= 500, span);
+    if (logger !== undefined) {
+      try {
+        context.with(record.context, writeCompletionLines, this, record);
+      } catch (error) {
+        warnOnce('write the access line', error);
+      }
     }
+    if (this.anomalyDetector !== undefined && !aborted) {
+      try {
+        this.anomalyDetector.observe(record.spanName, durationMs, status >= 500, span);
+      } catch (error) {
+        warnOnce('feed the anomaly detector', error);
+      }
+    }
+    try {
+      this.endSpan(record, span, status, aborted, serverError);
+    } finally {
+      this.instruments.duration.record(
+        durationMs / 1000,
+        entry.durationAttributes(status, record.scheme, record.protocol, aborted),
+      );
+    }
+  }
 
+  private endSpan(record: RequestRecord, span: Span, status: number, aborted: boolean, serverError: boolean): void {
     if (record.adopted) {
       // The adopting instrumentation ends its span (after this 'finish'); only add what it cannot know.
       if (span.isRecording()) {
@@ -548,7 +575,9 @@ export class HttpLifecycle {
           span.setStatus({ code: SpanStatusCode.ERROR, message: failureMessage(record.failure) });
         }
       }
-    } else {
+      return;
+    }
+    try {
       if (record.route !== undefined) {
         span.updateName(record.spanName);
         span.setAttribute(ATTR_HTTP_ROUTE, record.route);
@@ -565,13 +594,9 @@ export class HttpLifecycle {
               : undefined,
         });
       }
+    } finally {
       span.end();
     }
-
-    this.instruments.duration.record(
-      durationMs / 1000,
-      entry.durationAttributes(status, record.scheme, record.protocol, aborted),
-    );
   }
 
   /** @internal The request logger of `record`: a child of the pipeline's logger. */
