@@ -26,6 +26,12 @@ type GlobalWithSlot = typeof globalThis & { [SLOT]?: OutgoingInstrumentations };
 // Any base path will do: only built-in modules are required through it.
 const requireBuiltin = createRequire(`${process.cwd()}/`);
 
+/** Whether Node has loaded a built-in module yet (`process.moduleLoadList` names them `NativeModule <id>`). */
+function isBuiltinLoaded(id: string): boolean {
+  const loaded = (process as { moduleLoadList?: readonly string[] }).moduleLoadList;
+  return loaded === undefined || loaded.includes(`NativeModule ${id}`);
+}
+
 function instrumentations(): OutgoingInstrumentations {
   const global = globalThis as GlobalWithSlot;
   global[SLOT] ??= {
@@ -52,10 +58,13 @@ export function enableOutgoingInstrumentation(
     instrumentation.enable();
   }
   // The require hook patches a core module when it is required. An ESM app imports `node:http` without
-  // `require`, possibly before start: requiring both here applies the patch to the shared module object, and
+  // `require`, possibly before start: requiring it here applies the patch to the shared module object, and
   // syncing the built-in ESM exports makes `import { request } from 'node:http'` see it too.
   requireBuiltin('node:http');
-  requireBuiltin('node:https');
+  // `https` brings in `tls` and `crypto`, a large share of a script's start-up: it is patched now only if the
+  // app already loaded it; otherwise the require hook patches it on the app's first `require('https')`. (The
+  // zero-code entry, which runs before the app's imports, requires it itself.)
+  if (isBuiltinLoaded('https')) requireBuiltin('node:https');
   syncBuiltinESMExports();
   return () => {
     http.disable();

@@ -14,9 +14,15 @@
  * @packageDocumentation
  * @module @autotelemetry/node/register
  */
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { startTelemetry } from '@autotelemetry/core';
 
 const telemetry = startTelemetry();
+// The application's imports come after this file: `https` is required now, through the require hook the
+// pipeline installed, so that an ESM app's `import https from 'node:https'` gets the patched module too
+// (a started pipeline patches `https` only once the app has loaded it, to keep a script's start-up small).
+createRequire(`${process.cwd()}/`)('node:https');
+syncBuiltinESMExports();
 const { config } = telemetry;
 telemetry.getLogger('autotelemetry').info('AutoTelemetry started', {
   service: config.serviceName,

@@ -66,6 +66,8 @@ describe.each(CASES)('zero-code: $name', ({ app, preload }) => {
       expect(span?.attributes['http.response.status_code']).toBe(200);
     }
 
+    if (app === ESM_APP) expect(child.stdout).toContain('HTTPS_PATCHED true');
+
     // The startup line also went out as an OTLP log record.
     const records = await receiver.waitForLogs(1, (record) => record.body === 'AutoTelemetry started');
     expect(records[0]?.resource['service.name']).toBe('zero.code');
