@@ -77,6 +77,8 @@ process.stderr.write('\nClean shutdown: spans, metrics and log lines flushed.\n'
 
 /** Scrapes the process's own /metrics once (that fetch is traced too: see its CLIENT span) and prints a digest. */
 async function printMetricsSummary(): Promise<void> {
+  // Runtime and system metrics take their first reading 1 s after start (a shorter script skips them).
+  await new Promise((resolve) => setTimeout(resolve, 1200));
   const url = `http://127.0.0.1:${metricsPort}/metrics`;
   let text: string;
   try {

@@ -10,7 +10,9 @@
  *   out (one series per interface and direction, and costly to read);
  * - here: `process.uptime`, which neither provides.
  *
- * Both packages are imported in the background after start, so they do not add to start-up time.
+ * Both packages are imported and started {@link RUNTIME_METRICS_DELAY_MS} after the pipeline, on an unref'd
+ * timer: a script that is done within that time never pays for them (its runtime figures would mean little),
+ * and a service's first metric export comes long after.
  */
 import type { MeterProvider } from '@opentelemetry/api';
 import type { Notices } from './notices.js';
@@ -21,9 +23,12 @@ const HOST_METRIC_GROUPS = ['process.cpu', 'process.memory', 'system.cpu', 'syst
 /** Meter scope of the metrics this module defines itself. */
 const RUNTIME_SCOPE = '@autotelemetry/core/runtime';
 
+/** How long after start the runtime and host collectors are loaded and started. */
+export const RUNTIME_METRICS_DELAY_MS = 1000;
+
 /** Running runtime metrics. */
 export interface RuntimeMetrics {
-  /** Resolves once both packages are loaded and started (or failed to). */
+  /** Resolves once both packages are loaded and started (or failed to, or stopped before). */
   readonly ready: Promise<void>;
   /** Stops the collectors that hold timers or observers. */
   stop(): void;
@@ -32,6 +37,7 @@ export interface RuntimeMetrics {
 /** Starts runtime and system metrics on `meterProvider`. Never throws: a failure gives one warning. */
 export function startRuntimeMetrics(meterProvider: MeterProvider, notices: Notices): RuntimeMetrics {
   let stopped = false;
+  let stopping: (() => void) | undefined;
   const started: { disable(): void }[] = [];
 
   meterProvider
@@ -39,7 +45,14 @@ export function startRuntimeMetrics(meterProvider: MeterProvider, notices: Notic
     .createObservableGauge('process.uptime', { unit: 's', description: 'Time since the process started.' })
     .addCallback((result) => result.observe(process.uptime()));
 
+  let timer: NodeJS.Timeout | undefined;
   const ready = (async () => {
+    await new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, RUNTIME_METRICS_DELAY_MS);
+      timer.unref();
+      stopping = resolve;
+    });
+    if (stopped) return;
     try {
       const [{ RuntimeNodeInstrumentation }, { HostMetricsInstrumentation }] = await Promise.all([
         import('@opentelemetry/instrumentation-runtime-node'),
@@ -64,6 +77,8 @@ export function startRuntimeMetrics(meterProvider: MeterProvider, notices: Notic
     ready,
     stop() {
       stopped = true;
+      clearTimeout(timer);
+      stopping?.();
       for (const instrumentation of started.splice(0)) {
         try {
           instrumentation.disable();
