@@ -146,7 +146,7 @@ export async function serverEnv(
   };
 }
 
-function nextMessage<T>(child: ChildProcess, type: string, what: string): Promise<T> {
+export function nextMessage<T>(child: ChildProcess, type: string, what: string): Promise<T> {
   return new Promise((resolve, reject) => {
     const onMessage = (message: { type?: string }) => {
       if (message?.type !== type) return;

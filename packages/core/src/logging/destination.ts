@@ -1,12 +1,13 @@
 /**
- * Where log lines go. Writes are synchronous: a line logged just before a crash or `process.exit()` is
- * on disk (or in the pipe) when the call returns. An asynchronous, buffered mode could come later; it
- * would need a flush at exit, which the shutdown module would own.
+ * Where log lines go. A file descriptor or path is written through a synchronous SonicBoom, batched per turn
+ * of the event loop (batched-stream.ts: one write per turn instead of one per line, lines in order, written
+ * at `process.exit()`, on an uncaught exception and at every flush). A writable object is called line by line.
  */
 import { mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pino } from 'pino';
 import { ConfigError, type LogDestination } from '../config.js';
+import { BatchedLineStream } from './batched-stream.js';
 
 /** A stream pino can write lines to. */
 export interface LineStream {
@@ -46,7 +47,7 @@ export function openDestination(destination: LogDestination): LineStream {
     }
     // Without a listener an I/O error would be thrown from an 'error' event into the application.
     stream.on('error', warnOnce);
-    return stream;
+    return new BatchedLineStream(stream);
   }
   return guardWriter(destination);
 }
