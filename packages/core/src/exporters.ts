@@ -185,18 +185,22 @@ export function createExporters(
   let metricReader: PeriodicExportingMetricReader | undefined;
   let logProcessor: LogRecordProcessor | undefined;
   if (config.otlpEnabled) {
+    const interval = metricIntervalMs(env);
+    const readerTimeout = Math.min(interval, timeoutMillis);
+    // The exporter must give up before the reader does: a failure the exporter reports is one outage warning
+    // (export-health.ts), while the reader's own timeout is an SDK error logged beside it — two warnings for
+    // one black-holed collector.
     const metricExporter = new ResilientExporter(
       'metrics',
-      otlpMetricLoader(config, timeoutMillis),
+      otlpMetricLoader(config, Math.max(1, Math.floor(readerTimeout * 0.8))),
       otlpHealth(),
       countDataPoints,
     );
     metricExporter.preload();
-    const interval = metricIntervalMs(env);
     metricReader = new PeriodicExportingMetricReader({
       exporter: withFlush(metricExporter),
       exportIntervalMillis: interval,
-      exportTimeoutMillis: Math.min(interval, timeoutMillis),
+      exportTimeoutMillis: readerTimeout,
     });
     const logExporter = new ResilientExporter('logs', otlpLogLoader(config, timeoutMillis), otlpHealth(), countArray);
     logExporter.preload();
