@@ -9,7 +9,7 @@
  * as well as vitest.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,11 +58,11 @@ async function get(url: string): Promise<number> {
   }
 }
 
-async function post(url: string, body: unknown): Promise<number> {
+async function post(url: string, body: unknown, headers: Record<string, string> = {}): Promise<number> {
   try {
     const response = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify(body),
       signal: AbortSignal.timeout(5000),
     });
@@ -121,6 +121,20 @@ export const TARGETS: readonly E2ETarget[] = [
       // It works by itself, every 200 ms.
     },
     expects: ['identity', 'runtime', 'data'],
+  },
+  {
+    // Built by the repository's build (Nest needs decorator metadata, which Node's type stripping lacks).
+    name: 'nest-demo',
+    script: repo('apps/nest-demo/dist/main.js'),
+    ready: /listening on http/,
+    async traffic(base) {
+      await httpTraffic(base, { fast: '/api/v1/orders/1000', fail: '/api/v1/orders/1000/invoice' });
+      const key = { 'x-api-key': 'demo-key' };
+      await post(`${base}/api/v1/orders`, { sku: 'CAT-FOOD', quantity: 2 }, key);
+      // reprice runs measure(): the data-operation series.
+      for (let i = 0; i < 3; i++) await post(`${base}/api/v1/orders/reprice`, {}, key);
+    },
+    expects: ['identity', 'http', 'runtime', 'data'],
   },
   {
     name: 'fastify-demo',
@@ -220,6 +234,9 @@ export async function runE2E(options: E2EOptions = {}): Promise<E2EReport> {
     // 1. The services, each with its own app and metrics port.
     const ports: { target: E2ETarget; app: number; metrics: number; child: NodeProcess }[] = [];
     for (const target of targets) {
+      if (!existsSync(target.script)) {
+        throw new Error(`${target.name}: ${target.script} does not exist (build the repository first: pnpm build)`);
+      }
       const app = await freePort();
       const metrics = await freePort();
       const child = spawnNode(target.script, {
