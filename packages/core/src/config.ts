@@ -68,6 +68,40 @@ export interface TelemetryOptions {
   redact?: readonly string[];
   /** Where log lines are written. Default: standard output. */
   logDestination?: LogDestination;
+  /**
+   * Extra span processors (e.g. a `BatchSpanProcessor` around your own exporter), added after the
+   * redaction of attributes and before the built-in exporter. Code only.
+   */
+  spanProcessors?: readonly ExtensionSpanProcessor[];
+  /** Extra metric readers (e.g. a `PeriodicExportingMetricReader` around your own exporter). Code only. */
+  metricReaders?: readonly ExtensionMetricReader[];
+  /** Extra log record processors; log lines then also go out as OpenTelemetry log records. Code only. */
+  logRecordProcessors?: readonly ExtensionLogRecordProcessor[];
+}
+
+/**
+ * A span processor as the OpenTelemetry SDK defines it (`SpanProcessor` of `@opentelemetry/sdk-trace`),
+ * typed structurally so that a processor built with any compatible copy of the SDK is accepted.
+ */
+export interface ExtensionSpanProcessor {
+  onStart(span: never, parentContext: never): void;
+  onEnd(span: never): void;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+/** A metric reader as the OpenTelemetry SDK defines it (`IMetricReader` of `@opentelemetry/sdk-metrics`), structurally. */
+export interface ExtensionMetricReader {
+  setMetricProducer(producer: never): void;
+  forceFlush(options?: never): Promise<void>;
+  shutdown(options?: never): Promise<void>;
+}
+
+/** A log record processor as the OpenTelemetry SDK defines it (`LogRecordProcessor` of `@opentelemetry/sdk-logs`), structurally. */
+export interface ExtensionLogRecordProcessor {
+  onEmit(logRecord: never, context?: never): void;
+  forceFlush(): Promise<void>;
+  shutdown(): Promise<void>;
 }
 
 /** Where a resolved value came from. */
@@ -98,6 +132,12 @@ export interface Config {
   readonly excludePaths: readonly string[];
   readonly redact: readonly string[];
   readonly logDestination: LogDestination;
+  /** User-supplied span processors ({@link TelemetryOptions.spanProcessors}). */
+  readonly spanProcessors: readonly ExtensionSpanProcessor[];
+  /** User-supplied metric readers ({@link TelemetryOptions.metricReaders}). */
+  readonly metricReaders: readonly ExtensionMetricReader[];
+  /** User-supplied log record processors ({@link TelemetryOptions.logRecordProcessors}). */
+  readonly logRecordProcessors: readonly ExtensionLogRecordProcessor[];
   /** Where each value came from, for `autotelemetry doctor`. */
   readonly sources: Readonly<Record<ConfigKey, ConfigSource>>;
   /** Warnings produced while resolving (e.g. PRODUCTION overriding `jsonLogs: false`). */
@@ -644,7 +684,58 @@ const definitions: readonly OptionResolver<unknown>[] = [
     },
     fallback: () => fromDefaults(1),
   },
+  extensionList<ExtensionSpanProcessor>(
+    'spanProcessors',
+    'SpanProcessor[]',
+    ['onStart', 'onEnd', 'forceFlush', 'shutdown'],
+    'Extra OpenTelemetry span processors, run after attribute redaction (code only).',
+  ),
+  extensionList<ExtensionMetricReader>(
+    'metricReaders',
+    'MetricReader[]',
+    ['setMetricProducer', 'forceFlush', 'shutdown'],
+    'Extra OpenTelemetry metric readers, fed by the same meters as `/metrics` (code only).',
+  ),
+  extensionList<ExtensionLogRecordProcessor>(
+    'logRecordProcessors',
+    'LogRecordProcessor[]',
+    ['onEmit', 'forceFlush', 'shutdown'],
+    'Extra OpenTelemetry log record processors; log lines then also become log records (code only).',
+  ),
 ];
+
+/** Declares a code-only option holding SDK extension objects, checked by the methods they must have. */
+function extensionList<T>(
+  option: ConfigKey,
+  type: string,
+  methods: readonly string[],
+  description: string,
+): OptionResolver<readonly T[]> {
+  const accepted = `an array of objects with ${methods.join(', ')}`;
+  return {
+    option,
+    envVars: [],
+    type,
+    accepted,
+    description,
+    defaultText: '`[]`',
+    fromOption: (value) => {
+      if (!Array.isArray(value)) throw new ConfigError(option, value, accepted);
+      value.forEach((item: unknown, index) => {
+        const missing = methods.find(
+          (method) =>
+            item === null ||
+            typeof item !== 'object' ||
+            typeof (item as Record<string, unknown>)[method] !== 'function',
+        );
+        if (missing)
+          throw new ConfigError(`${option}[${index}]`, item, `an object with a ${missing}() method (${accepted})`);
+      });
+      return Object.freeze([...value]) as readonly T[];
+    },
+    fallback: () => fromDefaults(Object.freeze([]) as readonly T[]),
+  };
+}
 
 /** The declared options, in documentation order. */
 export const CONFIG_OPTIONS: readonly OptionDefinition[] = Object.freeze(

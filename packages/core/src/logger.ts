@@ -215,7 +215,7 @@ export function createLogger(config: Config, overrides: CreateLoggerOverrides = 
   const shared: LineShared = {
     json,
     service: serviceFragment(config),
-    bridge: config.otlpEnabled ? new OtelLogBridge(json) : undefined,
+    bridge: config.otlpEnabled || config.logRecordProcessors.length > 0 ? new OtelLogBridge(json) : undefined,
   };
   const text = !config.jsonLogs;
   const logger = pino(

@@ -9,12 +9,13 @@ import { logs as logsApi } from '@opentelemetry/api-logs';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
-import { LoggerProvider } from '@opentelemetry/sdk-logs';
+import { LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { type IMetricReader, MeterProvider } from '@opentelemetry/sdk-metrics';
 import {
   AlwaysOnSampler,
   ParentBasedSampler,
   type Sampler,
+  type SpanProcessor,
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
@@ -118,6 +119,9 @@ export function createPipeline(config: Config, notices: Notices): Pipeline {
   const metricsReader = new SnapshotMetricReader();
   const readers: IMetricReader[] = [metricsReader];
   if (exporters.metricReader) readers.push(exporters.metricReader);
+  // User-supplied extensions are typed structurally in the config (any compatible SDK copy); the SDK calls
+  // only the methods the config checked for.
+  readers.push(...(config.metricReaders as unknown as IMetricReader[]));
   // The redaction list applies to span and metric attributes too, before anything is exported or aggregated.
   const redactor = config.redact.length > 0 ? new AttributeRedactor(config.redact) : undefined;
   const meterProvider = new MeterProvider({
@@ -125,16 +129,23 @@ export function createPipeline(config: Config, notices: Notices): Pipeline {
     readers,
     views: redactor ? [redactingMetricView(redactor)] : [],
   });
-  const spanProcessors = exporters.spanProcessor ? [exporters.spanProcessor] : [];
+  // Order matters: redaction first, so neither a user's processor nor an exporter ever sees a secret.
+  const spanProcessors: SpanProcessor[] = [
+    ...(config.spanProcessors as unknown as SpanProcessor[]),
+    ...(exporters.spanProcessor ? [exporters.spanProcessor] : []),
+  ];
   if (redactor && spanProcessors.length > 0) spanProcessors.unshift(new RedactingSpanProcessor(redactor));
   const tracerProvider = new TracerProvider({
     resource,
     sampler: samplerFor(config.samplingRatio),
     spanProcessors,
   });
-  const loggerProvider = exporters.logProcessor
-    ? new LoggerProvider({ resource, processors: [exporters.logProcessor] })
-    : undefined;
+  const logProcessors: LogRecordProcessor[] = [
+    ...(config.logRecordProcessors as unknown as LogRecordProcessor[]),
+    ...(exporters.logProcessor ? [exporters.logProcessor] : []),
+  ];
+  const loggerProvider =
+    logProcessors.length > 0 ? new LoggerProvider({ resource, processors: logProcessors }) : undefined;
 
   const contextManager = new AsyncLocalStorageContextManager().enable();
   registered.context = context.setGlobalContextManager(contextManager);
