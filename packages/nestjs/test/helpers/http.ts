@@ -40,3 +40,36 @@ export function call(
     req.end(payload);
   });
 }
+
+/**
+ * POSTs `body` as JSON with its bytes sent in two writes `delayMs` apart, as a slow client would: the second
+ * half arrives in another socket read, after the request has entered the app.
+ */
+export function postInTwoParts(port: number, path: string, body: unknown, delayMs = 100): Promise<Answer> {
+  const payload = Buffer.from(JSON.stringify(body));
+  const half = payload.length >> 1;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path,
+        agent: false,
+        headers: { 'content-type': 'application/json', 'content-length': String(payload.length) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      },
+    );
+    req.on('error', reject);
+    req.flushHeaders();
+    req.write(payload.subarray(0, half));
+    setTimeout(() => req.end(payload.subarray(half)), delayMs);
+  });
+}
