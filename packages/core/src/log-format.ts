@@ -243,39 +243,55 @@ function readPayload(
   const proto = Object.getPrototypeOf(obj) as unknown;
   if (isPlainPrototype(proto)) {
     const record = obj as Record<string, unknown>;
-    const kept: Record<string, unknown> | undefined = collect ? {} : undefined;
+    let kept: Record<string, unknown> | undefined = collect ? {} : undefined;
     let members = '';
-    for (const key in record) {
-      if (!Object.hasOwn(record, key)) continue;
-      let value: unknown;
-      try {
-        value = record[key];
-      } catch (thrown) {
-        members += writer.thrownMember(key, thrown);
-        continue;
-      }
-      if (value === undefined) continue;
-      if ((key === 'err' || key === 'error') && error === undefined && isError(value)) {
-        error = value;
-        continue;
-      }
-      if (key === 'message' && message === undefined && typeof value === 'string') {
-        message = value;
-        continue;
-      }
-      const serializer = serializers === undefined ? undefined : serializers[key];
-      if (serializer !== undefined) {
+    let written = 0;
+    let skipped = 0;
+    try {
+      for (const key in record) {
+        if (!Object.hasOwn(record, key)) continue;
+        // The top level is held to the same count as nested objects (the keys that shape the line excepted).
+        if (written >= LOG_LIMITS.maxEntries && key !== 'err' && key !== 'error' && key !== 'message') {
+          skipped++;
+          continue;
+        }
+        let value: unknown;
         try {
-          value = serializer(value);
+          value = record[key];
         } catch (thrown) {
           members += writer.thrownMember(key, thrown);
           continue;
         }
+        if (value === undefined) continue;
+        if ((key === 'err' || key === 'error') && error === undefined && isError(value)) {
+          error = value;
+          continue;
+        }
+        if (key === 'message' && message === undefined && typeof value === 'string') {
+          message = value;
+          continue;
+        }
+        const serializer = serializers === undefined ? undefined : serializers[key];
+        if (serializer !== undefined) {
+          try {
+            value = serializer(value);
+          } catch (thrown) {
+            members += writer.thrownMember(key, thrown);
+            continue;
+          }
+        }
+        members += writer.member(key, value, 0);
+        written++;
+        if (kept !== undefined) kept[key] = value;
       }
-      members += writer.member(key, value, 0);
-      if (kept !== undefined) kept[key] = value;
+      if (skipped !== 0) members += `,"…":"[${skipped} more keys]"`;
+      if (members !== '') data = `{${members.slice(1)}}`;
+    } catch {
+      // Its keys cannot even be listed (a Proxy whose `ownKeys` throws): the whole value becomes one
+      // `[Unserializable: …]` marker, written by the same bounded writer as nested values.
+      data = writer.value(obj, 0) ?? '';
+      kept = undefined;
     }
-    if (members !== '') data = `{${members.slice(1)}}`;
     values = kept;
   } else {
     const value = proto === LoneValue.prototype ? (obj as LoneValue).value : obj;
