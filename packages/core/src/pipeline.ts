@@ -24,6 +24,7 @@ import type { Config } from './config.js';
 import { type ExitExportReport, exportPendingSync } from './exit-export.js';
 import type { ExportHealth } from './export-health.js';
 import { createExporters } from './exporters.js';
+import { GuardedLogRecordProcessor, GuardedSpanProcessor } from './guarded-processors.js';
 import { enableOutgoingInstrumentation } from './instrumentations.js';
 import { type BoundedMemorySpanExporter, SnapshotMetricReader } from './memory-exporters.js';
 import type { Notices } from './notices.js';
@@ -130,8 +131,9 @@ export function createPipeline(config: Config, notices: Notices): Pipeline {
     views: redactor ? [redactingMetricView(redactor)] : [],
   });
   // Order matters: redaction first, so neither a user's processor nor an exporter ever sees a secret.
+  // The application's processors are guarded: one that throws must not throw into its span calls.
   const spanProcessors: SpanProcessor[] = [
-    ...(config.spanProcessors as unknown as SpanProcessor[]),
+    ...(config.spanProcessors as unknown as SpanProcessor[]).map((p, i) => new GuardedSpanProcessor(p, notices, i)),
     ...(exporters.spanProcessor ? [exporters.spanProcessor] : []),
   ];
   if (redactor && spanProcessors.length > 0) spanProcessors.unshift(new RedactingSpanProcessor(redactor));
@@ -141,7 +143,9 @@ export function createPipeline(config: Config, notices: Notices): Pipeline {
     spanProcessors,
   });
   const logProcessors: LogRecordProcessor[] = [
-    ...(config.logRecordProcessors as unknown as LogRecordProcessor[]),
+    ...(config.logRecordProcessors as unknown as LogRecordProcessor[]).map(
+      (p, i) => new GuardedLogRecordProcessor(p, notices, i),
+    ),
     ...(exporters.logProcessor ? [exporters.logProcessor] : []),
   ];
   const loggerProvider =
