@@ -7,7 +7,9 @@ import { defineConfig } from 'tsdown';
  * must share it). What the pipeline imports lazily — the OTLP/Zipkin exporters, the Prometheus serializer,
  * runtime and host metrics — is bundled too but into chunks of its own, still imported only by a config that
  * uses it, and sharing the bundled SDK instead of loading a second copy. `@grpc/grpc-js` (gRPC exporters) and
- * `systeminformation` (host metrics) stay external, as direct dependencies. The bundled packages keep their
+ * `systeminformation` (host metrics) stay external, as direct dependencies. pino is bundled for the same
+ * reason (two dozen small CommonJS files); the logger uses no pino transport (worker threads resolve files
+ * next to pino's own sources, which a bundle moves), only its synchronous destination. The bundled packages keep their
  * globals under `Symbol.for` keys, so a copy elsewhere in the application still interoperates.
  */
 const BUNDLED =
@@ -22,5 +24,9 @@ export default defineConfig({
   platform: 'node',
   target: 'node22',
   // Declarations keep importing the packages' own types (they stay listed as dependencies for that).
-  deps: { alwaysBundle: [BUNDLED], neverBundle: ['systeminformation', '@grpc/grpc-js'], dts: { alwaysBundle: [] } },
+  deps: {
+    alwaysBundle: [BUNDLED, 'pino'],
+    neverBundle: ['systeminformation', '@grpc/grpc-js'],
+    dts: { alwaysBundle: [] },
+  },
 });
