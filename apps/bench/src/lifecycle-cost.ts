@@ -7,6 +7,7 @@
  * load, for taking the per-request cost apart one change at a time.
  *
  *   node src/lifecycle-cost.ts [--requests 200000] [--rounds 5] [--access-log auto|false] [--log-sink per-line]
+ *                              [--trace-exporter otlp|none] [--anomaly true|false]
  */
 import { openSync, writeSync } from 'node:fs';
 import { IncomingMessage, ServerResponse } from 'node:http';
@@ -23,6 +24,9 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '5' },
     // 'per-line': a writer that writes each line at once (the unbatched path), for A/B against the default.
     'log-sink': { type: 'string', default: 'default' },
+    // Leave-one-out switches, to see what each signal costs.
+    'trace-exporter': { type: 'string', default: 'otlp' },
+    anomaly: { type: 'string', default: 'true' },
   },
 });
 const total = Number(values.requests);
@@ -44,6 +48,8 @@ const client = startTelemetry({
         })()
       : '/dev/null',
   ...(values['access-log'] === 'false' ? { accessLog: false as const } : {}),
+  ...(values['trace-exporter'] === 'none' ? { traceExporter: 'none' as const } : {}),
+  anomalyDetection: values.anomaly !== 'false',
 });
 const lifecycle = getHttpLifecycle();
 if (lifecycle === undefined) throw new Error('no lifecycle');

@@ -211,6 +211,29 @@ function httpTable(group: GroupResult): string {
   return lines.join('\n');
 }
 
+/** One line per framework × workload: bare rps and each instrumented contender as a ratio (CPU added). */
+export function summaryTable(results: SuiteResults): string {
+  const lines = [
+    '| scenario | bare rps | ours × bare (CPU added) | official × bare (CPU added) |',
+    '|---|---:|---:|---:|',
+  ];
+  const cell = (l: LoadFigures | undefined) =>
+    l === undefined ? 'n/a' : `${f2(l.ratio)}× (${signed(l.cpuAddedUs, 0)} µs)`;
+  for (const group of results.http) {
+    const ours = group.loads.find((l) => l.key === 'ours');
+    if (ours === undefined) continue;
+    const bare = group.loads.find((l) => l.key === ours.baseline);
+    const officials = group.loads.filter((l) => l.key.startsWith('official'));
+    const official = officials.map(
+      (o) => `${cell(o)}${officials.length > 1 ? ` ${o.key === 'official' ? '' : '+pino-http'}` : ''}`,
+    );
+    lines.push(
+      `| ${group.title} | ${bare === undefined ? 'n/a' : f0(bare.rps)} | ${cell(ours)} | ${official.join('<br>').trim()} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
 /** The markdown report. */
 export function markdownReport(results: SuiteResults): string {
   const env = results.environment;
@@ -235,6 +258,8 @@ export function markdownReport(results: SuiteResults): string {
     ...checks.map((c) => `| ${c.measure} | ${c.goal} | ${c.measured} | ${verdict(c)} |`),
     '',
     '## HTTP throughput',
+    '',
+    summaryTable(results),
     '',
     ...results.http.flatMap((g) => [httpTable(g), '']),
     '## Logger (lines per second, in-process)',
