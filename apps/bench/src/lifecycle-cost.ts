@@ -7,7 +7,7 @@
  * load, for taking the per-request cost apart one change at a time.
  *
  *   node src/lifecycle-cost.ts [--requests 200000] [--rounds 5] [--access-log auto|false] [--log-sink per-line]
- *                              [--trace-exporter otlp|none] [--anomaly true|false]
+ *                              [--trace-exporter otlp|none] [--anomaly true|false] [--sampling 0.1]
  */
 import { openSync, writeSync } from 'node:fs';
 import { IncomingMessage, ServerResponse } from 'node:http';
@@ -27,6 +27,7 @@ const { values } = parseArgs({
     // Leave-one-out switches, to see what each signal costs.
     'trace-exporter': { type: 'string', default: 'otlp' },
     anomaly: { type: 'string', default: 'true' },
+    sampling: { type: 'string', default: '1' },
   },
 });
 const total = Number(values.requests);
@@ -50,6 +51,7 @@ const client = startTelemetry({
   ...(values['access-log'] === 'false' ? { accessLog: false as const } : {}),
   ...(values['trace-exporter'] === 'none' ? { traceExporter: 'none' as const } : {}),
   anomalyDetection: values.anomaly !== 'false',
+  samplingRatio: Number(values.sampling),
 });
 const lifecycle = getHttpLifecycle();
 if (lifecycle === undefined) throw new Error('no lifecycle');
