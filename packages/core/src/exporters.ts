@@ -17,6 +17,7 @@ import { ExitCaptureExporter, type ExitExportSources, PendingLogRecords } from '
 import { ExportHealth } from './export-health.js';
 import { BoundedMemorySpanExporter } from './memory-exporters.js';
 import type { Notices } from './notices.js';
+import { withOwnedAgents } from './owned-http-agent.js';
 import { type ExporterLike, ResilientExporter } from './resilient-exporter.js';
 
 /** Queue and batch sizes of the batching processors: full queues drop (and count) instead of growing. */
@@ -85,7 +86,10 @@ function otlpSpanLoader(config: Config, timeoutMillis: number): () => Promise<Ex
   }
   return async () => {
     const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
-    return new OTLPTraceExporter({ url: signalUrl(config.otlpEndpoint, 'traces'), timeoutMillis });
+    return withOwnedAgents(
+      (httpAgentOptions) =>
+        new OTLPTraceExporter({ url: signalUrl(config.otlpEndpoint, 'traces'), timeoutMillis, httpAgentOptions }),
+    );
   };
 }
 
@@ -98,7 +102,10 @@ function otlpMetricLoader(config: Config, timeoutMillis: number): () => Promise<
   }
   return async () => {
     const { OTLPMetricExporter } = await import('@opentelemetry/exporter-metrics-otlp-proto');
-    return new OTLPMetricExporter({ url: signalUrl(config.otlpEndpoint, 'metrics'), timeoutMillis });
+    return withOwnedAgents(
+      (httpAgentOptions) =>
+        new OTLPMetricExporter({ url: signalUrl(config.otlpEndpoint, 'metrics'), timeoutMillis, httpAgentOptions }),
+    );
   };
 }
 
@@ -111,7 +118,10 @@ function otlpLogLoader(config: Config, timeoutMillis: number): () => Promise<Exp
   }
   return async () => {
     const { OTLPLogExporter } = await import('@opentelemetry/exporter-logs-otlp-proto');
-    return new OTLPLogExporter({ url: signalUrl(config.otlpEndpoint, 'logs'), timeoutMillis });
+    return withOwnedAgents(
+      (httpAgentOptions) =>
+        new OTLPLogExporter({ url: signalUrl(config.otlpEndpoint, 'logs'), timeoutMillis, httpAgentOptions }),
+    );
   };
 }
 
