@@ -6,31 +6,33 @@
 import { killAllChildren } from '@autotelemetry/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DumpedSpan, SPAN_KIND, startApp } from './helpers/app-process.js';
-import { buildFixtureApp, type FixtureApp } from './helpers/fixture-app.js';
+import { buildFixtureApp, type FixtureApp, type NestMajor } from './helpers/fixture-app.js';
 import { call } from './helpers/http.js';
 
 const TRACE_ID = '0af7651916cd43dd8448eb211c80319c';
 const PARENT_ID = 'b7ad6b7169203331';
 
-let app: FixtureApp;
+const apps = new Map<NestMajor, FixtureApp>();
 
 beforeAll(() => {
-  app = buildFixtureApp(12);
+  for (const major of [12, 11] as const) apps.set(major, buildFixtureApp(major));
 });
 
 afterAll(async () => {
   await killAllChildren();
-  app.remove();
+  for (const app of apps.values()) app.remove();
 });
 
 describe.each([
-  ['express', { ADAPTER: 'express' }, '@autotelemetry/core/http'],
-  ['fastify', { ADAPTER: 'fastify' }, '@autotelemetry/core/http'],
-  ['express', { OFFICIAL_INCOMING: '1' }, '@opentelemetry/instrumentation-http'],
-  ['fastify', { OFFICIAL_INCOMING: '1' }, '@opentelemetry/instrumentation-http'],
-] as const)('platform-%s with %o', (platform, extra, scope) => {
+  [12, 'express', { ADAPTER: 'express' }, '@autotelemetry/core/http'],
+  [12, 'fastify', { ADAPTER: 'fastify' }, '@autotelemetry/core/http'],
+  [12, 'express', { OFFICIAL_INCOMING: '1' }, '@opentelemetry/instrumentation-http'],
+  [12, 'fastify', { OFFICIAL_INCOMING: '1' }, '@opentelemetry/instrumentation-http'],
+  [11, 'express', { OFFICIAL_INCOMING: '1' }, '@opentelemetry/instrumentation-http'],
+  [11, 'fastify', { ADAPTER: 'fastify' }, '@autotelemetry/core/http'],
+] as const)('Nest %i, platform-%s with %o', (major, platform, extra, scope) => {
   it('still gives exactly one SERVER span per request, named by Nest’s route', async () => {
-    const running = await startApp(app, { PLATFORM: platform, ...extra });
+    const running = await startApp(apps.get(major) as FixtureApp, { PLATFORM: platform, ...extra });
     const { port } = running;
     expect(
       (await call(running.port, 'GET', '/api/v1/cats/5', { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01` })).status,
