@@ -4,7 +4,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { Application, type LogLevel as TypeDocLogLevel } from 'typedoc';
+import { Application, LogLevel as TypeDocLogLevel } from 'typedoc';
 
 /** A published package and the source files behind its export entries. */
 export interface PackageEntryPoints {
@@ -96,7 +96,7 @@ export async function buildApiReference(
     // Every export, and the methods of exported classes; interface fields are documented where they
     // need words, which TypeDoc cannot judge.
     requiredToBeDocumented: ['Enum', 'Variable', 'Function', 'Class', 'Interface', 'Method', 'Accessor', 'TypeAlias'],
-    logLevel: 'Warn' as unknown as TypeDocLogLevel,
+    logLevel: TypeDocLogLevel.Warn,
     name: 'AutoTelemetry for Node.js',
     readme: 'none',
     // The repository has no remote to link sources to.
@@ -105,7 +105,8 @@ export async function buildApiReference(
   const logger = app.logger;
   const original = logger.log.bind(logger);
   logger.log = (message, level) => {
-    messages.push(String(message));
+    // Only what fails the build is reported; TypeDoc's debug and info chatter is not.
+    if (level >= TypeDocLogLevel.Warn) messages.push(String(message));
     original(message, level);
   };
   const project = await app.convert();
