@@ -24,6 +24,12 @@ export interface DemoRun {
   /** Arguments to `node`. */
   readonly args: readonly string[];
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * For a demo that is a server: the run waits for `ready` (its first group is the port) on the server's
+   * output, runs `client` (arguments to `node`, with `PORT` set), then stops the server with SIGTERM — so
+   * its exit flush runs — and returns the server's output.
+   */
+  readonly serve?: { readonly ready: RegExp; readonly client: readonly string[] };
 }
 
 /** One captured block: which run it comes from and how its text is picked from the output. */
@@ -61,9 +67,72 @@ function logLine(stdout: string, message: string): string {
 }
 
 const SCRIPT_DEMO: DemoRun = { cwd: 'apps/script-demo', args: ['src/main.ts'], env: { DEMO_METRICS_PORT: '19464' } };
+// The server demos run in development (readable lines, spans on the console); no /metrics port, so that
+// several can run at once.
+const SERVER_ENV = { AUTOTELEMETRY_PROMETHEUS_PORT: 'false', NODE_ENV: 'development' };
+const EXPRESS_DEMO: DemoRun = { cwd: 'apps/express-demo', args: ['src/tour.ts'], env: SERVER_ENV };
+const FASTIFY_DEMO: DemoRun = { cwd: 'apps/fastify-demo', args: ['src/tour.ts'], env: SERVER_ENV };
+const NEST_DEMO: DemoRun = {
+  cwd: 'apps/nest-demo',
+  args: ['dist/main.js'],
+  env: { ...SERVER_ENV, PORT: '39170' },
+  serve: { ready: /listening on http:\/\/127\.0\.0\.1:(\d+)/, client: ['dist/tour.js'] },
+};
+
+/** The access line of the request for `route` answered with `status` (text or JSON format). */
+function accessLine(output: string, route: string, status: number): string {
+  return firstLine(
+    output,
+    (line) =>
+      line.includes(`${route} ${status} `) ||
+      (line.includes(`"route":"${route}"`) && line.includes(`"status":${status}`)),
+    `the access line of ${route} ${status}`,
+  );
+}
+
+/** The console line of the SERVER span named `name`. */
+function serverSpan(stderr: string, name: string): string {
+  return firstLine(stderr, (line) => line.startsWith(`span ${name} `) && line.includes(' SERVER '), `the span ${name}`);
+}
 
 /** Every captured block of the documentation. */
 export const CAPTURES: readonly CaptureDefinition[] = [
+  {
+    id: 'express-log',
+    lang: 'text',
+    run: EXPRESS_DEMO,
+    pick: (output) => accessLine(output.stdout, '/api/catalog/products/:sku', 200),
+  },
+  {
+    id: 'express-span',
+    lang: 'text',
+    run: EXPRESS_DEMO,
+    pick: (output) => serverSpan(output.stderr, 'GET /api/catalog/products/:sku'),
+  },
+  {
+    id: 'fastify-log',
+    lang: 'text',
+    run: FASTIFY_DEMO,
+    pick: (output) => accessLine(output.stdout, '/api/catalog/products/:sku', 200),
+  },
+  {
+    id: 'fastify-span',
+    lang: 'text',
+    run: FASTIFY_DEMO,
+    pick: (output) => serverSpan(output.stderr, 'GET /api/catalog/products/:sku'),
+  },
+  {
+    id: 'nest-log',
+    lang: 'text',
+    run: NEST_DEMO,
+    pick: (output) => accessLine(output.stdout + output.stderr, '/api/v1/orders/:id', 200),
+  },
+  {
+    id: 'nest-span',
+    lang: 'text',
+    run: NEST_DEMO,
+    pick: (output) => serverSpan(output.stderr, 'GET /api/v1/orders/:id'),
+  },
   {
     id: 'script-log',
     lang: 'json',
@@ -98,27 +167,45 @@ export const CAPTURES: readonly CaptureDefinition[] = [
 /** Runs a demo to its end (bounded in time) with the given Node. */
 export function runDemo(root: string, run: DemoRun, node = process.execPath, timeoutMs = 60_000): Promise<DemoOutput> {
   return new Promise((resolve, reject) => {
+    const cwd = join(root, run.cwd);
     const child = spawn(node, [...run.args], {
-      cwd: join(root, run.cwd),
+      cwd,
       env: { ...process.env, ...run.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
+    let clientStarted = false;
+    const maybeStartClient = (): void => {
+      if (!run.serve || clientStarted) return;
+      const port = run.serve.ready.exec(stdout + stderr)?.[1];
+      if (port === undefined) return;
+      clientStarted = true;
+      const client = spawn(node, [...run.serve.client], {
+        cwd,
+        env: { ...process.env, ...run.env, PORT: port },
+        stdio: 'ignore',
+      });
+      client.on('error', reject);
+      client.on('close', () => child.kill('SIGTERM'));
+    };
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
+      maybeStartClient();
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk;
+      maybeStartClient();
     });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`demo ${run.cwd} ${run.args.join(' ')} did not end within ${timeoutMs} ms`));
     }, timeoutMs);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ stdout, stderr, code });
+      // A server stopped by our SIGTERM ended as asked.
+      resolve({ stdout, stderr, code: run.serve && (signal === 'SIGTERM' || code === 143) ? 0 : code });
     });
   });
 }
@@ -179,6 +266,7 @@ export function maskVolatile(text: string): string {
       '$1<n>',
     )
     .replace(/(heap_delta_bytes=)-?\d+/g, '$1<n>')
+    .replace(/(server\.port=|127\.0\.0\.1:)\d+/g, '$1<port>')
     .replace(/\(\d+ families/g, '(<n> families')
     .replace(/…and \d+ runtime/g, '…and <n> runtime');
 }
