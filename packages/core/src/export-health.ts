@@ -1,8 +1,11 @@
 /**
  * Export health of one destination (a collector endpoint): the first failed export of an outage writes ONE
- * warning, later failures are silent (only counted), and the first success after an outage writes one
- * "recovered" info line with what was dropped meanwhile. Traces, metrics and logs sent to the same collector
- * share one health, so a collector that is down gives one warning, not one per signal or per batch.
+ * warning, later failures are silent (only counted), and once exports succeed again for
+ * {@link RECOVERY_CONFIRM_MS} one "recovered" info line is written with what was dropped meanwhile. Traces,
+ * metrics and logs sent to the same collector share one health, so a collector that is down gives one
+ * warning, not one per signal or per batch — nor one per flap: a collector that fails one export and answers
+ * the next (overloaded, or slower than one signal's timeout but not another's) is one outage until it has
+ * answered without a failure for that long.
  */
 import type { Notices } from './notices.js';
 
@@ -36,9 +39,20 @@ function reasonOf(error: unknown): string {
  */
 export const PROBE_INTERVAL_MS = 5000;
 
+/**
+ * How long a destination that answered again must go without a failed export before its outage is over.
+ * A failure sooner continues the same (already reported) outage.
+ */
+export const RECOVERY_CONFIRM_MS = 3000;
+
+/** `up`; `down` (an outage, reported); `recovering` (exports succeed again, the outage not yet declared over). */
+type HealthState = 'up' | 'down' | 'recovering';
+
 /** Tracks the health of exports to one destination and writes the once-per-outage notices. */
 export class ExportHealth {
-  private isDownNow = false;
+  private state: HealthState = 'up';
+  private recoveringSince = 0;
+  private recoveringSignal: SignalName = 'traces';
   private lastProbe = 0;
   private probing = false;
   private closing = false;
@@ -63,7 +77,7 @@ export class ExportHealth {
    * at a time, at most every `PROBE_INTERVAL_MS` = 5 s), and never once the pipeline is closing.
    */
   shouldAttempt(): boolean {
-    if (!this.isDownNow) return true;
+    if (this.state !== 'down') return true;
     if (this.closing || this.probing || this.clock() - this.lastProbe < PROBE_INTERVAL_MS) return false;
     this.probing = true;
     return true;
@@ -84,8 +98,17 @@ export class ExportHealth {
     this.attemptEnded();
     this.droppedTotal[signal] += items;
     this.droppedInOutage += items;
-    if (this.isDownNow) return;
-    this.isDownNow = true;
+    if (this.state === 'down') return;
+    if (this.state === 'recovering') {
+      // Answered again only briefly: the outage goes on, and was reported when it began.
+      if (this.clock() - this.recoveringSince < RECOVERY_CONFIRM_MS) {
+        this.state = 'down';
+        return;
+      }
+      // It had recovered (quietly, with no export to confirm it): say so before reporting the new outage.
+      this.announceRecovery();
+    }
+    this.state = 'down';
     this.downSince = this.clock();
     this.outageCount++;
     this.notices.warn(
@@ -101,28 +124,44 @@ export class ExportHealth {
     this.droppedInOutage += items;
   }
 
-  /** Records a successful export. Writes the recovery line if this ends an outage. */
+  /**
+   * Records a successful export. The first after an outage starts the confirmation; one at least
+   * {@link RECOVERY_CONFIRM_MS} later (or during the final flush), with no failure between, ends the outage
+   * with the recovery line.
+   */
   succeeded(signal: SignalName): void {
     this.attemptEnded();
-    if (!this.isDownNow) return;
-    this.isDownNow = false;
+    if (this.state === 'up') return;
+    if (this.state === 'down') {
+      this.state = 'recovering';
+      this.recoveringSince = this.clock();
+      this.recoveringSignal = signal;
+      return;
+    }
+    // The final flush of a closing pipeline succeeding is confirmation enough: there is no later to wait for.
+    if (this.closing || this.clock() - this.recoveringSince >= RECOVERY_CONFIRM_MS) this.announceRecovery();
+  }
+
+  /** Ends the outage: the recovery line, dated from the first success. */
+  private announceRecovery(): void {
+    this.state = 'up';
     const dropped = this.droppedInOutage;
     this.droppedInOutage = 0;
     this.notices.info(`Telemetry export to ${this.destination} recovered.`, {
-      signal,
+      signal: this.recoveringSignal,
       destination: this.destination,
-      outage_ms: this.clock() - this.downSince,
+      outage_ms: this.recoveringSince - this.downSince,
       dropped_items: dropped,
     });
   }
 
-  /** Whether the last export to this destination failed. */
+  /** Whether exports to this destination are failing now (an outage, not yet answering again). */
   get isDown(): boolean {
-    return this.isDownNow;
+    return this.state === 'down';
   }
 
   /** Current counters. */
   snapshot(): ExportHealthSnapshot {
-    return { down: this.isDownNow, outages: this.outageCount, dropped: { ...this.droppedTotal } };
+    return { down: this.state === 'down', outages: this.outageCount, dropped: { ...this.droppedTotal } };
   }
 }

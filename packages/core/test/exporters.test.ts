@@ -19,7 +19,7 @@ import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CompactConsoleSpanExporter, formatSpanLine } from '../src/console-span-exporter.js';
-import { ExportHealth, PROBE_INTERVAL_MS } from '../src/export-health.js';
+import { ExportHealth, PROBE_INTERVAL_MS, RECOVERY_CONFIRM_MS } from '../src/export-health.js';
 import { createNotices } from '../src/notices.js';
 import { ResilientExporter } from '../src/resilient-exporter.js';
 import { startTelemetry } from '../src/sdk.js';
@@ -180,9 +180,12 @@ describe('ResilientExporter', () => {
     clock.now += PROBE_INTERVAL_MS;
     await exportOnce(exporter, ['d']);
     expect(health.isDown).toBe(false);
+    // Recovered once it answered for RECOVERY_CONFIRM_MS without failing.
+    clock.now += RECOVERY_CONFIRM_MS;
+    await exportOnce(exporter, ['d']);
     mode = 'fail';
     await exportOnce(exporter, ['e']);
-    expect(attempts).toBe(4);
+    expect(attempts).toBe(5);
     expect(lines).toEqual([
       'WARN Telemetry export to test collector failed: boom. The application keeps running; telemetry is dropped until the collector answers again (reported once per outage).',
       'INFO Telemetry export to test collector recovered.',
