@@ -11,7 +11,7 @@ import { updateCapturedPages } from './capture.ts';
 import { renderConfigurationPage } from './config-page.ts';
 import { checkLinks } from './links.ts';
 import { findDocFiles, readMarkdown } from './markdown.ts';
-import { checkSnippets } from './snippets.ts';
+import { checkSnippets, runSnippets } from './snippets.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 /** Pages with `<!-- capture:ID -->` blocks. */
@@ -36,13 +36,14 @@ if (command === 'config-page') {
     files.flatMap((f) => f.blocks),
     join(root, 'apps/docs/.snippets'),
   );
-  for (const p of snippets.problems) console.error(`${p.file}:${p.line}: ${p.message}`);
+  const ran = snippets.problems.length === 0 ? runSnippets(snippets) : [];
+  for (const p of [...snippets.problems, ...ran]) console.error(`${p.file}:${p.line}: ${p.message}`);
   const links = checkLinks(root, files);
   for (const p of links) console.error(`${p.file}:${p.line}: broken link ${p.href}: ${p.reason}`);
   console.log(
     `${snippets.checked} snippets checked (${snippets.skipped.length} skipped), ${links.length} broken links`,
   );
-  process.exitCode = snippets.problems.length + links.length > 0 ? 1 : 0;
+  process.exitCode = snippets.problems.length + ran.length + links.length > 0 ? 1 : 0;
 } else {
   console.error('usage: node src/cli.ts check | config-page | capture | api [outDir]');
   process.exitCode = 2;

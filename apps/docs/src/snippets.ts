@@ -5,9 +5,10 @@
  * whole set is compiled once with strict options.
  *
  * Conventions for authors: a block is a complete module (its imports included). Add `cjs` after the
- * language to check it as CommonJS. A block that is not meant to compile (a shell session shown as `ts`,
+ * language to check it as CommonJS, `run` to also run it (it must exit 0 by itself). A block that is not meant to compile (a shell session shown as `ts`,
  * a fragment) says `skip-check` and is listed as skipped.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
@@ -34,6 +35,32 @@ export interface SnippetReport {
   readonly checked: number;
   readonly skipped: readonly CodeBlock[];
   readonly problems: readonly SnippetProblem[];
+  /** Files written for the blocks marked `run`, with their blocks. */
+  readonly runnable: ReadonlyMap<string, CodeBlock>;
+}
+
+/**
+ * Runs the blocks marked `run` (written by {@link checkSnippets}) with this Node, which strips their types;
+ * a block that does not exit 0 within the time limit is a problem.
+ */
+export function runSnippets(report: SnippetReport, timeoutMs = 60_000): SnippetProblem[] {
+  const problems: SnippetProblem[] = [];
+  for (const [path, block] of report.runnable) {
+    const result = spawnSync(process.execPath, [path], {
+      encoding: 'utf8',
+      timeout: timeoutMs,
+      env: { ...process.env, AUTOTELEMETRY_PROMETHEUS_PORT: 'false' },
+    });
+    if (result.status !== 0) {
+      const why = result.error ? result.error.message : `exit ${result.status ?? result.signal}`;
+      problems.push({
+        file: block.file,
+        line: block.line,
+        message: `running it failed (${why}): ${result.stderr.slice(-800)}`,
+      });
+    }
+  }
+  return problems;
 }
 
 /** Whether a block is TypeScript or JavaScript, i.e. something this check compiles. */
@@ -50,6 +77,7 @@ export function checkSnippets(blocks: readonly CodeBlock[], workDir: string): Sn
   mkdirSync(workDir, { recursive: true });
   const skipped: CodeBlock[] = [];
   const byPath = new Map<string, CodeBlock>();
+  const runnable = new Map<string, CodeBlock>();
   for (const block of blocks) {
     const kind = CHECKED_LANGS.get(block.lang);
     if (!kind) continue;
@@ -65,6 +93,7 @@ export function checkSnippets(blocks: readonly CodeBlock[], workDir: string): Sn
     const suffix = commonjs ? '' : '\nexport {};\n';
     writeFileSync(path, `${block.code}${suffix}`);
     byPath.set(path, block);
+    if (block.flags.includes('run')) runnable.set(path, block);
   }
 
   const options: ts.CompilerOptions = {
@@ -94,5 +123,5 @@ export function checkSnippets(blocks: readonly CodeBlock[], workDir: string): Sn
     const { line } = source.getLineAndCharacterOfPosition(diagnostic.start ?? 0);
     problems.push({ file: block.file, line: block.line + 1 + line, message });
   }
-  return { checked: byPath.size, skipped, problems };
+  return { checked: byPath.size, skipped, problems, runnable };
 }

@@ -7,7 +7,7 @@ import { CAPTURES, captureAll, fillCapturedBlocks, maskVolatile, readCapturedBlo
 import { configPageIsCurrent, renderConfigurationPage } from '../src/config-page.ts';
 import { checkLinks } from '../src/links.ts';
 import { findDocFiles, parseMarkdown, readMarkdown } from '../src/markdown.ts';
-import { checkSnippets } from '../src/snippets.ts';
+import { checkSnippets, runSnippets } from '../src/snippets.ts';
 
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const scratch = join(root, 'apps/docs/.test-scratch');
@@ -30,7 +30,10 @@ describe('the documentation of this repository', () => {
     );
     expect(report.problems.map((p) => `${p.file}:${p.line}: ${p.message}`)).toEqual([]);
     expect(report.checked).toBeGreaterThan(0);
-  }, 120_000);
+    // The complete programs among them also run, and exit 0 by themselves.
+    expect(report.runnable.size).toBeGreaterThan(0);
+    expect(runSnippets(report).map((p) => `${p.file}:${p.line}: ${p.message}`)).toEqual([]);
+  }, 180_000);
 
   it('has every relative link and anchor resolving', () => {
     const problems = checkLinks(root, files);
@@ -91,6 +94,19 @@ describe('each check fails on a deliberate mistake', () => {
     );
     const report = checkSnippets(doc.blocks, join(scratch, 'snippets'));
     expect(report.problems.map((p) => p.message).join('\n')).toMatch(/noSuchThing/);
+  });
+
+  it('reports a block marked run that fails when it runs', () => {
+    const doc = parseMarkdown(
+      'run.md',
+      "```ts run\nconst n: number = 1;\nif (n === 1) throw new Error('boom at run time');\n```\n",
+    );
+    const report = checkSnippets(doc.blocks, join(scratch, 'snippets'));
+    expect(report.problems).toEqual([]);
+    const problems = runSnippets(report);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatchObject({ file: 'run.md', line: 1 });
+    expect(problems[0]?.message).toMatch(/boom at run time/);
   });
 
   it('skips only blocks marked skip-check, and says so', () => {

@@ -126,7 +126,7 @@ export class ExportHealth {
 
   /**
    * Records a successful export. The first after an outage starts the confirmation; one at least
-   * {@link RECOVERY_CONFIRM_MS} later (or during the final flush), with no failure between, ends the outage
+   * `RECOVERY_CONFIRM_MS` (3 s) later (or during the final flush), with no failure between, ends the outage
    * with the recovery line.
    */
   succeeded(signal: SignalName): void {
