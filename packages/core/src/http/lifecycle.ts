@@ -48,6 +48,7 @@ import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import { getAnomalyDetector } from '../anomaly.js';
 import { DEFAULT_EXCLUDED_PATHS, DEFAULT_REDACTED_KEYS } from '../config.js';
 import { LOG_LEVEL_VALUES, type LogLevel } from '../environment.js';
+import { errorMessage, errorType } from '../span-failure.js';
 import { getState, type TelemetryState } from '../state.js';
 import { clientAddress } from './client-address.js';
 import { HostCache } from './host.js';
@@ -229,34 +230,10 @@ function warnOnce(what: string, error: unknown): void {
   });
 }
 
-function failureMessage(error: unknown): string {
-  try {
-    if (error instanceof Error) return String(error.message);
-    if (error !== null && typeof error === 'object') {
-      const message = (error as { message?: unknown }).message;
-      if (typeof message === 'string') return message;
-    }
-    return String(error);
-  } catch {
-    return 'unprintable thrown value';
-  }
-}
-
-function failureName(error: unknown): string {
-  try {
-    if (error instanceof Error) return error.name || 'Error';
-    const name = (error as { name?: unknown } | null)?.name;
-    if (typeof name === 'string' && name.length > 0 && name.length <= 64) return name;
-  } catch {
-    // A hostile getter.
-  }
-  return '_OTHER';
-}
-
 function recordException(span: Span, error: unknown): void {
   try {
     if (error instanceof Error) span.recordException(error);
-    else span.recordException({ name: failureName(error), message: failureMessage(error) });
+    else span.recordException({ name: errorType(error), message: errorMessage(error) });
   } catch (e) {
     warnOnce('record an exception', e);
   }
@@ -572,7 +549,7 @@ export class HttpLifecycle {
           span.setAttribute(ATTR_HTTP_ROUTE, record.route);
         }
         if (record.failed && serverError) {
-          span.setStatus({ code: SpanStatusCode.ERROR, message: failureMessage(record.failure) });
+          span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(record.failure) });
         }
       }
       return;
@@ -588,7 +565,7 @@ export class HttpLifecycle {
         span.setStatus({
           code: SpanStatusCode.ERROR,
           message: record.failed
-            ? failureMessage(record.failure)
+            ? errorMessage(record.failure)
             : aborted
               ? 'the connection closed before the response completed'
               : undefined,
@@ -644,7 +621,7 @@ function writeCompletionLines(this: HttpLifecycle, record: RequestRecord): void 
   if (logger === undefined) return;
   const { status, aborted } = record;
   if (record.errorLine) {
-    logger.error(`${record.spanName} failed: ${failureMessage(record.failure)}`, record.failure);
+    logger.error(`${record.spanName} failed: ${errorMessage(record.failure)}`, record.failure);
   }
   const level = this.accessLevel(status, aborted);
   if (level === undefined) return;
