@@ -160,6 +160,11 @@ export class ExportHealth {
     return this.state === 'down';
   }
 
+  /** Whether an outage is under way: down, or answering again but not yet for long enough. */
+  get inOutage(): boolean {
+    return this.state !== 'up';
+  }
+
   /** Current counters. */
   snapshot(): ExportHealthSnapshot {
     return { down: this.state === 'down', outages: this.outageCount, dropped: { ...this.droppedTotal } };

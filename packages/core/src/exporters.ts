@@ -132,6 +132,15 @@ function zipkinLoader(config: Config): () => Promise<ExporterLike<ReadableSpan[]
   };
 }
 
+/**
+ * A batch processor's own export timeout, set past the OTLP exporter's (which includes its retries): the
+ * exporter must give up first, so that a black-holed collector is one outage warning from the export health
+ * rather than that plus the processor's own "Timeout" error racing it.
+ */
+function outlive(exporterTimeoutMs: number): { exportTimeoutMillis: number } {
+  return { exportTimeoutMillis: exporterTimeoutMs + 1000 };
+}
+
 /** ResilientExporter always has forceFlush; this narrows the optional member for the SDK's exporter types. */
 function withFlush<T>(exporter: ResilientExporter<T>): ResilientExporter<T> & { forceFlush(): Promise<void> } {
   return exporter;
@@ -176,7 +185,7 @@ export function createExporters(
       exporter.preload();
       // Between the processor and the exporter: what is queued or in flight can still leave at exit.
       const captured = new ExitCaptureExporter(exporter);
-      spanProcessor = new BatchSpanProcessor({ exporter: captured, ...QUEUE_LIMITS });
+      spanProcessor = new BatchSpanProcessor({ exporter: captured, ...QUEUE_LIMITS, ...outlive(timeoutMillis) });
       exitSpans = { processor: spanProcessor, exporter: captured };
       break;
     }
@@ -217,7 +226,7 @@ export function createExporters(
     // Records stay known until acknowledged, so the ones still pending can leave at exit.
     let pending: PendingLogRecords | undefined;
     const settledLogs = new ExitCaptureExporter(logExporter, (records) => pending?.settled(records));
-    const batch = new BatchLogRecordProcessor({ exporter: settledLogs, ...QUEUE_LIMITS });
+    const batch = new BatchLogRecordProcessor({ exporter: settledLogs, ...QUEUE_LIMITS, ...outlive(timeoutMillis) });
     pending = new PendingLogRecords(batch, QUEUE_LIMITS.maxQueueSize + 2 * QUEUE_LIMITS.maxExportBatchSize);
     logProcessor = pending;
     exitLogs = pending;

@@ -116,7 +116,7 @@ export function createPipeline(config: Config, notices: Notices): Pipeline {
     apiLogs: false,
   };
   const exporters = createExporters(config, notices);
-  const restoreDiag = installDiagLogger(notices, () => exporters.healths.some((h) => h.isDown));
+  const restoreDiag = installDiagLogger(notices, () => exporters.healths.some((h) => h.inOutage));
   const metricsReader = new SnapshotMetricReader();
   const readers: IMetricReader[] = [metricsReader];
   if (exporters.metricReader) readers.push(exporters.metricReader);
