@@ -54,7 +54,7 @@ for (const fault of figures.faults) {
   const rssOk = subject.rss_mb < reference.rss_mb * 1.3;
   // An outage warns once; a collector that stays up within the timeout (slow) may warn once about dropped
   // spans and has nothing to recover from.
-  const outage = fault.warnings > 0 || fault.down_at_start;
+  const outage = fault.outage;
   const warningsOk = fault.warnings <= 1;
   const recoveredOk = !outage || fault.recovered;
   const deliveredOk = fault.markers_arrived === fault.markers_sent;

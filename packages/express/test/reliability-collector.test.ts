@@ -12,9 +12,9 @@
  * - exactly one warning per outage, never one per batch;
  * - export resumes: the subject writes one "recovered" line, and spans of requests made after it arrive.
  *
- * The OTLP timeout is shortened to 2 s here so that each outage is detected within the short windows; with
- * it, a collector that takes 5 s per export is down as far as the exporter can tell. The soak runs with
- * the default (10 s), where the same collector is slow but up.
+ * The OTLP timeout is shortened to 2 s (and the metric interval to 2 s) here so that each outage is detected
+ * within the short windows; with it, a collector that takes 5 s per export is down as far as the exporter
+ * can tell. The soak runs with the defaults (10 s, 15 s), where the same collector is slow but up.
  */
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +45,13 @@ function withinTolerance(window: PairedWindow): boolean {
 let figures: CollectorFaultsFigures;
 
 beforeAll(async () => {
-  figures = await runCollectorFaults({ otlpTimeoutMs: 2000, phaseMs: 3000, rps: 1000, connections: 8 });
+  figures = await runCollectorFaults({
+    otlpTimeoutMs: 2000,
+    metricIntervalMs: 2000,
+    phaseMs: 3000,
+    rps: 1000,
+    connections: 8,
+  });
   // The full figures for the record; one line per window on the console.
   const file = join(tmpdir(), 'autotelemetry-collector-faults.json');
   writeFileSync(file, `${JSON.stringify(figures, null, 2)}\n`);
@@ -72,7 +78,9 @@ describe('collector faults under load', () => {
     for (const window of [figures.both_healthy, ...figures.faults]) {
       expect(window.reference.errors).toBe(0);
       expect(window.subject.errors).toBe(0);
-      expect(window.subject.requests).toBeGreaterThan(300);
+      // Under load all along (a machine stalled by other work can slow both apps to a crawl for a while).
+      expect(window.subject.requests).toBeGreaterThan(50);
+      expect(window.reference.requests).toBeGreaterThan(50);
     }
   });
 
@@ -84,6 +92,7 @@ describe('collector faults under load', () => {
     for (const message of fault?.warning_messages ?? []) {
       expect(message).toMatch(/^Telemetry export to OTLP collector .* failed/);
     }
+    expect(fault?.outage).toBe(true);
     expect(fault?.recovered).toBe(true);
     expect(fault?.markers_arrived).toBe(fault?.markers_sent);
   });
