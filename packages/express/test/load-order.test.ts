@@ -5,59 +5,19 @@
  * route template, continuing the caller's trace, active in the handler after `await`, carried by outgoing
  * calls, and stamped on the request's log lines.
  */
-import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { killAllChildren, type NodeProcess, spawnNode } from '@autotelemetry/test-utils';
+import { type DumpedSpan, httpCall, killAllChildren, startFixtureApp } from '@autotelemetry/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const SERVER = 1;
 const CLIENT = 2;
 
-interface DumpedSpan {
-  name: string;
-  kind: number;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  traceState: string | null;
-  attributes: Record<string, unknown>;
-  status: { code: number; message?: string };
-  events: string[];
-  scope: string;
-}
-
 function fixture(name: string): string {
   return fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 }
 
-function get(
-  port: number,
-  path: string,
-  headers: Record<string, string> = {},
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path, headers, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        body += chunk;
-      });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
-}
-
-async function start(script: string, env: Record<string, string>): Promise<{ proc: NodeProcess; port: number }> {
-  const proc = spawnNode(fixture(script), { env, killAfterMs: 25_000 });
-  const line = await proc
-    .waitForLine((l) => l.includes('"event":"listening"'), { timeoutMs: 15_000 })
-    .catch((error) => {
-      throw new Error(`${script} did not start: ${error}\n${proc.stderr.join('\n')}`);
-    });
-  return { proc, port: (JSON.parse(line) as { port: number }).port };
-}
+const start = (script: string, env: Record<string, string>) => startFixtureApp(fixture(script), env);
+const get = (port: number, path: string, headers: Record<string, string> = {}) => httpCall(port, path, { headers });
 
 afterAll(async () => {
   await killAllChildren();

@@ -6,63 +6,19 @@
  * caller's trace, active in the handler after `await`, carried by outgoing calls, stamped on log lines;
  * a 400 from validation is not an error, a thrown 500 is.
  */
-import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { killAllChildren, type NodeProcess, spawnNode } from '@autotelemetry/test-utils';
+import { type DumpedSpan, httpCall, killAllChildren, startFixtureApp } from '@autotelemetry/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const SERVER = 1;
 const CLIENT = 2;
 const ERROR = 2;
 
-interface DumpedSpan {
-  name: string;
-  kind: number;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  traceState: string | null;
-  attributes: Record<string, unknown>;
-  status: { code: number; message?: string };
-  events: string[];
-  scope: string;
-}
-
 function fixture(name: string): string {
   return fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 }
 
-function call(
-  port: number,
-  path: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
-): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers, agent: false },
-      (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          body += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('error', reject);
-    req.end(options.body);
-  });
-}
-
-async function start(script: string, env: Record<string, string>): Promise<{ proc: NodeProcess; port: number }> {
-  const proc = spawnNode(fixture(script), { env, killAfterMs: 25_000 });
-  const line = await proc
-    .waitForLine((l) => l.includes('"event":"listening"'), { timeoutMs: 15_000 })
-    .catch((error) => {
-      throw new Error(`${script} did not start: ${error}\n${proc.stderr.join('\n')}`);
-    });
-  return { proc, port: (JSON.parse(line) as { port: number }).port };
-}
+const start = (script: string, env: Record<string, string>) => startFixtureApp(fixture(script), env);
 
 afterAll(async () => {
   await killAllChildren();
@@ -82,18 +38,18 @@ describe.each([
 ])('%s (official incoming HTTP instrumentation: %s)', (script, official) => {
   it('gives exactly one SERVER span per request, named by the declared route, with context and propagation', async () => {
     const { proc, port } = await start(script, { OFFICIAL_INCOMING: official });
-    const user = await call(port, '/api/v1/users/42', {
+    const user = await httpCall(port, '/api/v1/users/42', {
       headers: { traceparent: `00-${TRACE_ID}-${PARENT_ID}-01`, tracestate: 'vendor=abc' },
     });
     expect(user.status).toBe(200);
-    expect((await call(port, '/api/v1/orders', { method: 'POST', headers: json, body: '{}' })).status).toBe(400);
-    expect((await call(port, '/api/v1/orders', { method: 'POST', headers: json, body: '{"sku":"A1"}' })).status).toBe(
-      201,
-    );
-    const outgoing = await call(port, '/api/v1/outgoing');
-    expect((await call(port, '/nope')).status).toBe(404);
-    expect((await call(port, '/boom')).status).toBe(500);
-    const spans = JSON.parse((await call(port, '/__spans')).body) as DumpedSpan[];
+    expect((await httpCall(port, '/api/v1/orders', { method: 'POST', headers: json, body: '{}' })).status).toBe(400);
+    expect(
+      (await httpCall(port, '/api/v1/orders', { method: 'POST', headers: json, body: '{"sku":"A1"}' })).status,
+    ).toBe(201);
+    const outgoing = await httpCall(port, '/api/v1/outgoing');
+    expect((await httpCall(port, '/nope')).status).toBe(404);
+    expect((await httpCall(port, '/boom')).status).toBe(500);
+    const spans = JSON.parse((await httpCall(port, '/__spans')).body) as DumpedSpan[];
     proc.kill();
 
     const servers = spans.filter((s) => s.kind === SERVER);

@@ -1,3 +1,4 @@
+export * from './fixture-app.js';
 export * from './otlp-decode.js';
 export * from './otlp-receiver.js';
 export * from './ports.js';
