@@ -25,8 +25,13 @@ import {
 /** `http.route` of the metric series that collects every route past {@link MAX_ROUTE_ENTRIES}. */
 export const OVERFLOW_ROUTE = '_OTHER';
 
-/** Most distinct (method, route) pairs given their own span name, metric series and anomaly key. */
-export const MAX_ROUTE_ENTRIES = 2000;
+/**
+ * Most distinct (method, route) pairs given their own span name, metric series and anomaly key. Kept well
+ * below the SDK's own limit of 2000 series per metric stream: a route can have a series per status, and past
+ * that limit the SDK folds every new series into one `otel.metric.overflow` series without method, route or
+ * status; below it, the routes past this bound share `http.route="_OTHER"` and keep their method and status.
+ */
+export const MAX_ROUTE_ENTRIES = 1000;
 
 /** `error.type` of a request whose client went away before the response was complete. */
 export const ABORTED_ERROR_TYPE = 'aborted';
