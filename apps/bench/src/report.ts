@@ -224,11 +224,9 @@ export function summaryTable(results: SuiteResults): string {
     if (ours === undefined) continue;
     const bare = group.loads.find((l) => l.key === ours.baseline);
     const officials = group.loads.filter((l) => l.key.startsWith('official'));
-    const official = officials.map(
-      (o) => `${cell(o)}${officials.length > 1 ? ` ${o.key === 'official' ? '' : '+pino-http'}` : ''}`,
-    );
+    const official = officials.map((o) => `${cell(o)}${o.key === 'official' ? '' : ' with pino-http'}`);
     lines.push(
-      `| ${group.title} | ${bare === undefined ? 'n/a' : f0(bare.rps)} | ${cell(ours)} | ${official.join('<br>').trim()} |`,
+      `| ${group.title} | ${bare === undefined ? 'n/a' : f0(bare.rps)} | ${cell(ours)} | ${official.join('<br>')} |`,
     );
   }
   return lines.join('\n');
