@@ -74,6 +74,7 @@ for (const fault of figures.faults) {
       `(ref ${String(reference.p99_ms).padStart(8)})  RSS ${String(subject.rss_mb).padStart(6)} MB ` +
       `(ref ${String(reference.rss_mb).padStart(6)})  heap ${fault.subject_heap_after_gc_mb} MB  ` +
       `warnings ${fault.warnings}  recovered ${outage ? `${fault.recovery_ms} ms` : 'n/a (no outage)'}  ` +
+      `resumed ${fault.resumed_ms ?? '-'} ms  ` +
       `markers ${fault.markers_arrived}/${fault.markers_sent}`,
   );
 }
