@@ -6,7 +6,9 @@
  * gRPC INTERNAL, HTTP 429 / gRPC RESOURCE_EXHAUSTED — then comes back. For each fault:
  *
  * - no request fails, and the subject's p99 latency stays within 10 % of the reference's over the same
- *   seconds (or within {@link P99_FLOOR_MS}: loopback p99s are a few ms and that is their noise);
+ *   seconds (or within {@link P99_FLOOR_MS}: loopback p99s are a few ms and that is their noise); a fault
+ *   whose comparison fails is played a second time (other test files share the machine), and the second
+ *   attempt must hold — a slowdown the fault causes comes back, a burst of other work does not;
  * - the subject's RSS stays below 1.3× the reference's, and its heap after a full GC stays flat across the
  *   five outages;
  * - exactly one warning per outage, never one per batch;
@@ -48,9 +50,12 @@ beforeAll(async () => {
   figures = await runCollectorFaults({
     otlpTimeoutMs: 2000,
     metricIntervalMs: 2000,
-    phaseMs: 3000,
+    phaseMs: 4000,
     rps: 1000,
     connections: 8,
+    // Other test files share the machine: a fault whose latency comparison is spoiled is played once more.
+    accept: withinTolerance,
+    maxAttempts: 2,
   });
   // The full figures for the record; one line per window on the console.
   const file = join(tmpdir(), 'autotelemetry-collector-faults.json');
@@ -65,7 +70,8 @@ beforeAll(async () => {
       ...figures.faults.map(
         (f) =>
           `${line(f.fault, f)}, heap ${f.subject_heap_after_gc_mb} MB, warnings ${f.warnings}, recovered in ${f.recovery_ms} ms, ` +
-          `${f.markers_arrived}/${f.markers_sent} spans after recovery`,
+          `${f.markers_arrived}/${f.markers_sent} spans after recovery` +
+          (f.attempts > 1 ? `, played ${f.attempts} times (earlier: ${JSON.stringify(f.earlier_attempts)})` : ''),
       ),
     ].join('\n'),
   );
@@ -100,7 +106,8 @@ describe('collector faults under load', () => {
   it('warns once per outage over the whole run: as many warnings as recoveries, nothing else', () => {
     expect(figures.subject_outages_warned).toBe(figures.subject_recoveries);
     expect(figures.subject_warnings_total).toBe(figures.subject_outages_warned);
-    expect(figures.subject_outages_warned).toBeGreaterThanOrEqual(COLLECTOR_FAULTS.length);
+    const played = figures.faults.reduce((sum, f) => sum + f.attempts, 0);
+    expect(figures.subject_outages_warned).toBeGreaterThanOrEqual(played);
   });
 
   it('keeps memory bounded: RSS below 1.3× the reference, heap after GC flat across the outages', () => {
