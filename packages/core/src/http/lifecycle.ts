@@ -134,7 +134,7 @@ export interface HttpLifecycleOptions {
   readonly anomalyDetector?: RequestAnomalyObserver;
   /**
    * Most distinct (method, route) pairs with their own metric series; further routes are recorded under
-   * `http.route` `_OTHER` (their spans keep the real route). Default {@link MAX_ROUTE_ENTRIES} (1000).
+   * `http.route` `_OTHER` (their spans keep the real route). Default 1000 (`MAX_ROUTE_ENTRIES`).
    */
   readonly maxRoutes?: number;
 }
