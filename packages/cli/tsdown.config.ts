@@ -1,24 +1,9 @@
 import { defineConfig } from 'tsdown';
+import { packageBuild } from '../../tsdown.base.ts';
 
 export default defineConfig([
-  {
-    // The library: what `import … from '@autotelemetry/cli'` gives, dual ESM + CJS with types.
-    entry: ['src/index.ts'],
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    clean: true,
-    platform: 'node',
-    target: 'node22',
-  },
-  {
-    // The `autotelemetry` executable: ESM only, no types, never imported.
-    entry: ['src/bin.ts'],
-    format: ['esm'],
-    dts: false,
-    sourcemap: true,
-    clean: false,
-    platform: 'node',
-    target: 'node22',
-  },
+  // The library: what `import … from '@autotelemetry/cli'` gives, dual ESM + CJS with types.
+  packageBuild(['src/index.ts']),
+  // The `autotelemetry` executable: ESM only, no types, never imported.
+  packageBuild(['src/bin.ts'], { format: ['esm'], dts: false, clean: false }),
 ]);

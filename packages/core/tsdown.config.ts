@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsdown';
+import { packageBuild } from '../../tsdown.base.ts';
 
 /**
  * The OpenTelemetry SDK packages the pipeline always loads are bundled into dist: published split into
@@ -15,18 +16,13 @@ import { defineConfig } from 'tsdown';
 const BUNDLED =
   /^@opentelemetry\/(api-logs|context-async-hooks|core|exporter-.*|instrumentation|instrumentation-host-metrics|instrumentation-http|instrumentation-runtime-node|instrumentation-undici|otlp-.*|resources|sdk-logs|sdk-metrics|sdk-trace|semantic-conventions)(\/.*)?$/;
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/testing.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  platform: 'node',
-  target: 'node22',
-  // Declarations keep importing the packages' own types (they stay listed as dependencies for that).
-  deps: {
-    alwaysBundle: [BUNDLED, 'pino'],
-    neverBundle: ['systeminformation', '@grpc/grpc-js'],
-    dts: { alwaysBundle: [] },
-  },
-});
+export default defineConfig(
+  packageBuild(['src/index.ts', 'src/testing.ts'], {
+    // Declarations keep importing the packages' own types (they stay listed as dependencies for that).
+    deps: {
+      alwaysBundle: [BUNDLED, 'pino'],
+      neverBundle: ['systeminformation', '@grpc/grpc-js'],
+      dts: { alwaysBundle: [] },
+    },
+  }),
+);

@@ -1,14 +1,10 @@
 import { defineConfig } from 'tsdown';
+import { packageBuild } from '../../tsdown.base.ts';
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  platform: 'node',
-  target: 'node22',
-  // The plugin is both the default and a named export (Fastify plugins' convention); CJS users read either
-  // `require('@autotelemetry/fastify').autotelemetry` or `.default`.
-  outputOptions: { exports: 'named' },
-});
+export default defineConfig(
+  packageBuild(['src/index.ts'], {
+    // The plugin is both the default and a named export (Fastify plugins' convention); CJS users read either
+    // `require('@autotelemetry/fastify').autotelemetry` or `.default`.
+    outputOptions: { exports: 'named' },
+  }),
+);

@@ -1,12 +1,5 @@
 import { defineConfig } from 'tsdown';
+import { packageBuild } from '../../tsdown.base.ts';
 
 // Private, test-only package: ESM is all its consumers (vitest files and fixtures) need.
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  platform: 'node',
-  target: 'node22',
-});
+export default defineConfig(packageBuild(['src/index.ts'], { format: ['esm'] }));
