@@ -1,22 +1,10 @@
 /** Starts a built fixture app as a child process and reads what it recorded. */
-import { type NodeProcess, spawnNode } from '@autotelemetry/test-utils';
+import { type DumpedSpan, type NodeProcess, spawnNode } from '@autotelemetry/test-utils';
 import type { FixtureApp } from './fixture-app.js';
 import { call } from './http.js';
 
-/** A span as the fixture's debug controller serves it. */
-export interface DumpedSpan {
-  name: string;
-  /** OTel SpanKind: 0 internal, 1 server, 2 client. */
-  kind: number;
-  traceId: string;
-  spanId: string;
-  parentSpanId: string | null;
-  traceState: string | null;
-  attributes: Record<string, unknown>;
-  status: { code: number; message?: string };
-  events: string[];
-  scope: string;
-}
+/** A span as the fixture's debug controller serves it (kind: 0 internal, 1 server, 2 client). */
+export type { DumpedSpan };
 
 /** A metric as the fixture's debug controller serves it. */
 export interface DumpedMetric {
