@@ -1,10 +1,12 @@
 /**
- * A real, in-memory OpenTelemetry pipeline for the traced/measure/anomaly tests: the SDK's tracer
- * provider with a simple processor into an in-memory exporter, the AsyncLocalStorage context manager,
- * and a meter provider read on demand — all registered as the API globals the helpers use.
+ * A real, in-memory OpenTelemetry pipeline for the core's tests (traced/measure/anomaly, the HTTP
+ * lifecycle): the SDK's tracer provider with a simple processor into an in-memory exporter, the
+ * AsyncLocalStorage context manager, the W3C trace-context propagator, and a meter provider read on
+ * demand — all registered as the API globals the code under test uses.
  */
-import { context, metrics, trace } from '@opentelemetry/api';
+import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import {
   type DataPoint,
   type Histogram,
@@ -54,6 +56,7 @@ export class CaptureLogger implements LogSink {
 export interface TestPipeline {
   readonly exporter: InMemorySpanExporter;
   readonly meterProvider: MeterProvider;
+  readonly tracerProvider: TracerProvider;
   /** Finished spans so far. */
   spans(): ReadableSpan[];
   /** Finished spans with this name. */
@@ -69,9 +72,11 @@ export function startTestPipeline(): TestPipeline {
   trace.disable();
   metrics.disable();
   context.disable();
+  propagation.disable();
   const contextManager = new AsyncLocalStorageContextManager();
   contextManager.enable();
   context.setGlobalContextManager(contextManager);
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   const exporter = new InMemorySpanExporter();
   const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
   trace.setGlobalTracerProvider(tracerProvider);
@@ -81,6 +86,7 @@ export function startTestPipeline(): TestPipeline {
   return {
     exporter,
     meterProvider,
+    tracerProvider,
     spans: () => exporter.getFinishedSpans(),
     spansNamed: (name) => exporter.getFinishedSpans().filter((s) => s.name === name),
     async collectMetrics() {
@@ -93,6 +99,7 @@ export function startTestPipeline(): TestPipeline {
       trace.disable();
       metrics.disable();
       context.disable();
+      propagation.disable();
     },
   };
 }
