@@ -9,42 +9,63 @@ import type { Context } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { Notices } from './notices.js';
-
-function describe(error: unknown): string {
-  try {
-    return error instanceof Error ? error.message : String(error);
-  } catch {
-    return 'an unprintable value';
-  }
-}
+import { errorMessage } from './span-failure.js';
 
 /** Reports a processor's failure, once per processor position and hook. */
 function reporter(notices: Notices, kind: string, index: number): (hook: string, error: unknown) => void {
   return (hook, error) => {
     notices.warnOnce(
       `${kind}:${index}:${hook}`,
-      `The ${kind} #${index + 1} given to AutoTelemetry threw in ${hook}: ${describe(error)}. The application's ` +
+      `The ${kind} #${index + 1} given to AutoTelemetry threw in ${hook}: ${errorMessage(error)}. The application's ` +
         'call went on and the other processors still ran (further failures of this hook are not reported).',
       { processor: `${kind} #${index + 1}`, hook },
     );
   };
 }
 
-/** A user span processor whose throws never leave it. */
-export class GuardedSpanProcessor implements SpanProcessor {
-  private readonly failed: (hook: string, error: unknown) => void;
+/** What every processor kind has: flush and shutdown, guarded the same way. */
+abstract class GuardedProcessor<P extends { forceFlush(): Promise<void>; shutdown(): Promise<void> }> {
+  protected readonly failed: (hook: string, error: unknown) => void;
 
+  /**
+   * @param inner - The application's processor.
+   * @param notices - Where a failure is reported.
+   * @param kind - What it is, to name it in the report.
+   * @param index - Its position in the option's list, to name it in the report.
+   */
+  constructor(
+    protected readonly inner: P,
+    notices: Notices,
+    kind: string,
+    index: number,
+  ) {
+    this.failed = reporter(notices, kind, index);
+  }
+
+  forceFlush(): Promise<void> {
+    return settle(
+      () => this.inner.forceFlush(),
+      (error) => this.failed('forceFlush', error),
+    );
+  }
+
+  shutdown(): Promise<void> {
+    return settle(
+      () => this.inner.shutdown(),
+      (error) => this.failed('shutdown', error),
+    );
+  }
+}
+
+/** A user span processor whose throws never leave it. */
+export class GuardedSpanProcessor extends GuardedProcessor<SpanProcessor> implements SpanProcessor {
   /**
    * @param inner - The application's processor.
    * @param notices - Where a failure is reported.
    * @param index - Its position in `spanProcessors`, to name it in the report.
    */
-  constructor(
-    private readonly inner: SpanProcessor,
-    notices: Notices,
-    index: number,
-  ) {
-    this.failed = reporter(notices, 'span processor', index);
+  constructor(inner: SpanProcessor, notices: Notices, index: number) {
+    super(inner, notices, 'span processor', index);
   }
 
   onStart(span: Span, parentContext: Context): void {
@@ -70,37 +91,17 @@ export class GuardedSpanProcessor implements SpanProcessor {
       this.failed('onEnd', error);
     }
   }
-
-  forceFlush(): Promise<void> {
-    return settle(
-      () => this.inner.forceFlush(),
-      (error) => this.failed('forceFlush', error),
-    );
-  }
-
-  shutdown(): Promise<void> {
-    return settle(
-      () => this.inner.shutdown(),
-      (error) => this.failed('shutdown', error),
-    );
-  }
 }
 
 /** A user log record processor whose throws never leave it. */
-export class GuardedLogRecordProcessor implements LogRecordProcessor {
-  private readonly failed: (hook: string, error: unknown) => void;
-
+export class GuardedLogRecordProcessor extends GuardedProcessor<LogRecordProcessor> implements LogRecordProcessor {
   /**
    * @param inner - The application's processor.
    * @param notices - Where a failure is reported.
    * @param index - Its position in `logRecordProcessors`, to name it in the report.
    */
-  constructor(
-    private readonly inner: LogRecordProcessor,
-    notices: Notices,
-    index: number,
-  ) {
-    this.failed = reporter(notices, 'log record processor', index);
+  constructor(inner: LogRecordProcessor, notices: Notices, index: number) {
+    super(inner, notices, 'log record processor', index);
   }
 
   onEmit(logRecord: ReadWriteLogRecord, context?: Context): void {
@@ -109,20 +110,6 @@ export class GuardedLogRecordProcessor implements LogRecordProcessor {
     } catch (error) {
       this.failed('onEmit', error);
     }
-  }
-
-  forceFlush(): Promise<void> {
-    return settle(
-      () => this.inner.forceFlush(),
-      (error) => this.failed('forceFlush', error),
-    );
-  }
-
-  shutdown(): Promise<void> {
-    return settle(
-      () => this.inner.shutdown(),
-      (error) => this.failed('shutdown', error),
-    );
   }
 }
 
