@@ -25,6 +25,16 @@ import { type ExitExportReport, exportPendingSync } from './exit-export.js';
 import type { ExportHealth } from './export-health.js';
 import { createExporters } from './exporters.js';
 import { GuardedLogRecordProcessor, GuardedSpanProcessor } from './guarded-processors.js';
+import { HttpMetricsStore } from './http/metrics-producer.js';
+import { HTTP_INSTRUMENTATION_SCOPE, RequestSpanFactory } from './http/request-span.js';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_HTTP_ROUTE,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_URL_SCHEME,
+} from './http/semconv.js';
 import { enableOutgoingInstrumentation } from './instrumentations.js';
 import { type BoundedMemorySpanExporter, SnapshotMetricReader } from './memory-exporters.js';
 import type { Notices } from './notices.js';
@@ -48,6 +58,10 @@ export interface Pipeline {
   readonly meterProvider: MeterProvider | undefined;
   /** Present when log records are exported (OTLP on). */
   readonly loggerProvider: LoggerProvider | undefined;
+  /** Starts the HTTP lifecycle's request spans straight into this pipeline's span processors. */
+  readonly requestSpans: RequestSpanFactory | undefined;
+  /** The HTTP metrics' cells, when the readers collect them without SDK instruments (metrics-producer.ts). */
+  readonly httpMetrics: HttpMetricsStore | undefined;
   /** Finished spans in `memory` mode. */
   readonly memorySpans: BoundedMemorySpanExporter | undefined;
   /** Reads every metric on demand; also serves `/metrics`. */
@@ -90,6 +104,16 @@ async function settle(work: Promise<unknown>, deadlineMs: number): Promise<void>
 
 function noop(): void {}
 
+/** The attribute keys of the HTTP server metrics. */
+const HTTP_METRIC_ATTRIBUTES = [
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_URL_SCHEME,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_HTTP_ROUTE,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_ERROR_TYPE,
+];
+
 /** What `createPipeline` registered globally, to unregister exactly that. */
 interface Registered {
   context: boolean;
@@ -115,16 +139,26 @@ export function createPipeline(config: Config, notices: Notices): Pipeline {
     logsApi: false,
     apiLogs: false,
   };
-  const exporters = createExporters(config, notices);
+  // The redaction list applies to span and metric attributes too, before anything is exported or aggregated.
+  const redactor = config.redact.length > 0 ? new AttributeRedactor(config.redact) : undefined;
+  // The HTTP metrics come from the lifecycle's own cells when only the pipeline's readers read them and the
+  // redaction (an SDK view) has nothing to mask in them; otherwise through SDK instruments.
+  const httpMetrics =
+    config.metricReaders.length === 0 && !HTTP_METRIC_ATTRIBUTES.some((key) => redactor?.isSensitive(key) === true)
+      ? new HttpMetricsStore(resource, { name: HTTP_INSTRUMENTATION_SCOPE })
+      : undefined;
+  const exporters = createExporters(config, notices, process.env, httpMetrics);
   const restoreDiag = installDiagLogger(notices, () => exporters.healths.some((h) => h.inOutage));
-  const metricsReader = new SnapshotMetricReader();
+  const metricsReader: SnapshotMetricReader = new SnapshotMetricReader({
+    metricProducers: httpMetrics
+      ? [httpMetrics.producer((type) => metricsReader.selectAggregationTemporality(type))]
+      : [],
+  });
   const readers: IMetricReader[] = [metricsReader];
   if (exporters.metricReader) readers.push(exporters.metricReader);
   // User-supplied extensions are typed structurally in the config (any compatible SDK copy); the SDK calls
   // only the methods the config checked for.
   readers.push(...(config.metricReaders as unknown as IMetricReader[]));
-  // The redaction list applies to span and metric attributes too, before anything is exported or aggregated.
-  const redactor = config.redact.length > 0 ? new AttributeRedactor(config.redact) : undefined;
   const meterProvider = new MeterProvider({
     resource,
     readers,
@@ -137,11 +171,9 @@ export function createPipeline(config: Config, notices: Notices): Pipeline {
     ...(exporters.spanProcessor ? [exporters.spanProcessor] : []),
   ];
   if (redactor && spanProcessors.length > 0) spanProcessors.unshift(new RedactingSpanProcessor(redactor));
-  const tracerProvider = new TracerProvider({
-    resource,
-    sampler: samplerFor(config.samplingRatio),
-    spanProcessors,
-  });
+  const sampler = samplerFor(config.samplingRatio);
+  const tracerProvider = new TracerProvider({ resource, sampler, spanProcessors });
+  const requestSpans = new RequestSpanFactory(resource, sampler, spanProcessors, { name: HTTP_INSTRUMENTATION_SCOPE });
   const logProcessors: LogRecordProcessor[] = [
     ...(config.logRecordProcessors as unknown as LogRecordProcessor[]).map(
       (p, i) => new GuardedLogRecordProcessor(p, notices, i),
@@ -218,6 +250,8 @@ export function createPipeline(config: Config, notices: Notices): Pipeline {
     tracerProvider,
     meterProvider,
     loggerProvider,
+    requestSpans,
+    httpMetrics,
     memorySpans: exporters.memorySpans,
     metricsReader,
     healths: exporters.healths,
@@ -242,6 +276,8 @@ function disabledPipeline(config: Config, resource: Resource, notices: Notices):
     tracerProvider: undefined,
     meterProvider: undefined,
     loggerProvider: undefined,
+    requestSpans: undefined,
+    httpMetrics: undefined,
     memorySpans: undefined,
     metricsReader: undefined,
     healths: [],

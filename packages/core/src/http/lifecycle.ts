@@ -48,8 +48,17 @@ import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import { getAnomalyDetector } from '../anomaly.js';
 import { DEFAULT_EXCLUDED_PATHS, DEFAULT_REDACTED_KEYS } from '../config.js';
 import { LOG_LEVEL_VALUES, type LogLevel } from '../environment.js';
+import { type PreparedLineWriter, preparedLineWriter } from '../logger.js';
 import { errorMessage, errorType } from '../span-failure.js';
 import { getState, type TelemetryState } from '../state.js';
+import {
+  ACCESS_DATA_KEYS,
+  type AccessLineFacts,
+  accessDataAttributes,
+  accessDataJson,
+  accessDataObject,
+  accessMessage,
+} from './access-line.js';
 import { clientAddress } from './client-address.js';
 import { HostCache } from './host.js';
 import {
@@ -61,7 +70,9 @@ import {
   protocolVersion,
   RouteEntry,
 } from './metrics.js';
+import type { HttpMetricsStore } from './metrics-producer.js';
 import { QueryRedactor } from './redact.js';
+import { HTTP_INSTRUMENTATION_SCOPE, type RequestSpan, type RequestSpanFactory } from './request-span.js';
 import {
   ATTR_CLIENT_ADDRESS,
   ATTR_ERROR_TYPE,
@@ -80,8 +91,7 @@ import {
   OTHER_HTTP_METHOD,
 } from './semconv.js';
 
-/** Instrumentation scope of the request spans and HTTP metrics. */
-export const HTTP_INSTRUMENTATION_SCOPE = '@autotelemetry/core/http';
+export { HTTP_INSTRUMENTATION_SCOPE };
 
 /**
  * The slice of a logger the lifecycle writes through: the seed's `logger.info(message, data?)` call shape
@@ -126,6 +136,16 @@ export interface HttpLifecycleOptions {
    * {@link HTTP_INSTRUMENTATION_SCOPE} (by which the lifecycle tells its own spans from adoptable ones).
    */
   readonly tracer?: Tracer;
+  /**
+   * Starts the request spans without the SDK's tracer (request-span.ts), handing them to the pipeline's span
+   * processors. Used when no `tracer` is given; {@link getHttpLifecycle} passes the running pipeline's.
+   */
+  readonly requestSpans?: RequestSpanFactory;
+  /**
+   * Cells the pipeline's metric readers collect the HTTP metrics from (metrics-producer.ts), instead of SDK
+   * instruments. Used when no `meter` is given; {@link getHttpLifecycle} passes the running pipeline's.
+   */
+  readonly httpMetrics?: HttpMetricsStore;
   /** Meter of the HTTP instruments. Default: the global meter provider's at construction time. */
   readonly meter?: Meter;
   /** Logger of the access lines and parent of request loggers. Default: none (no access log). */
@@ -211,7 +231,8 @@ export function getRequestRecord(reqOrRes: IncomingMessage | ServerResponse | ob
   return (reqOrRes as WithRecord)[RECORD];
 }
 
-const LEVEL_METHOD: Readonly<Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal'>> = {
+type LevelMethodName = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
+const LEVEL_METHOD: Readonly<Record<LogLevel, LevelMethodName>> = {
   TRACE: 'trace',
   DEBUG: 'debug',
   INFO: 'info',
@@ -353,12 +374,15 @@ const DEFAULT_ACCESS_LOG = 'auto';
  */
 export class HttpLifecycle {
   private readonly tracer: Tracer;
-  private readonly instruments: HttpServerInstruments;
+  private readonly requestSpans: RequestSpanFactory | undefined;
+  /** The SDK instruments, or undefined when the pipeline collects the HTTP metrics from the cells itself. */
+  private readonly instruments: HttpServerInstruments | undefined;
   private readonly excluded: ReadonlySet<string>;
   private readonly redactor: QueryRedactor;
   private readonly accessLog: LogLevel | 'auto' | false;
   private readonly logger: RequestLogger | undefined;
   private readonly accessLogger: RequestLogger | undefined;
+  private readonly accessWriter: PreparedLineWriter | undefined;
   private readonly anomalyDetector: RequestAnomalyObserver | undefined;
   private readonly methods = new Map<string, MethodEntry>();
   private readonly otherMethod = new MethodEntry(OTHER_HTTP_METHOD);
@@ -368,17 +392,31 @@ export class HttpLifecycle {
 
   constructor(options: HttpLifecycleOptions = {}) {
     this.tracer = options.tracer ?? trace.getTracer(HTTP_INSTRUMENTATION_SCOPE);
+    this.requestSpans = options.tracer === undefined ? options.requestSpans : undefined;
     for (const method of KNOWN_HTTP_METHODS) this.methods.set(method, new MethodEntry(method));
-    this.instruments = createHttpServerInstruments(
-      options.meter ?? metrics.getMeter(HTTP_INSTRUMENTATION_SCOPE),
-      this.methods,
-      this.otherMethod,
-    );
+    const store = options.meter === undefined ? options.httpMetrics : undefined;
+    const methods = this.methods;
+    const other = this.otherMethod;
+    const attached = store?.attach({
+      *series() {
+        for (const entry of methods.values()) yield* entry.series();
+        yield* other.series();
+      },
+      observeActive(observe) {
+        const result = { observe };
+        for (const entry of methods.values()) entry.observeActive(result);
+        other.observeActive(result);
+      },
+    });
+    this.instruments = attached
+      ? undefined
+      : createHttpServerInstruments(options.meter ?? metrics.getMeter(HTTP_INSTRUMENTATION_SCOPE), methods, other);
     this.excluded = new Set(options.excludePaths ?? DEFAULT_EXCLUDED_PATHS);
     this.redactor = new QueryRedactor(options.redact ?? DEFAULT_REDACTED_KEYS);
     this.accessLog = options.accessLog ?? DEFAULT_ACCESS_LOG;
     this.logger = options.logger;
     this.accessLogger = options.logger?.getLogger?.('http') ?? options.logger;
+    this.accessWriter = preparedLineWriter(this.accessLogger, ACCESS_DATA_KEYS);
     this.anomalyDetector = options.anomalyDetector;
     this.maxRoutes = options.maxRoutes ?? MAX_ROUTE_ENTRIES;
   }
@@ -435,20 +473,26 @@ export class HttpLifecycle {
       const headers = req.headers;
       // HTTP/2 requests name their host in `:authority`.
       const host = this.hosts.get(headers.host ?? (headers[':authority'] as string | undefined), scheme);
+      // Only defined values: the request span takes this object as its own, unchecked.
       const attributes: Attributes = {
         [ATTR_HTTP_REQUEST_METHOD]: methodEntry.method,
-        [ATTR_HTTP_REQUEST_METHOD_ORIGINAL]: methodEntry === this.otherMethod ? rawMethod : undefined,
         [ATTR_URL_PATH]: path,
-        [ATTR_URL_QUERY]: q === -1 ? undefined : this.redactor.redact(url.slice(q + 1)),
         [ATTR_URL_SCHEME]: scheme,
-        [ATTR_SERVER_ADDRESS]: host.address,
-        [ATTR_SERVER_PORT]: host.port,
-        [ATTR_CLIENT_ADDRESS]: clientAddress(headers, req.socket?.remoteAddress),
-        [ATTR_USER_AGENT_ORIGINAL]: headers['user-agent'],
         [ATTR_NETWORK_PROTOCOL_VERSION]: protocol,
       };
+      if (host.address !== undefined) attributes[ATTR_SERVER_ADDRESS] = host.address;
+      if (host.port !== undefined) attributes[ATTR_SERVER_PORT] = host.port;
+      if (methodEntry === this.otherMethod) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = rawMethod;
+      if (q !== -1) attributes[ATTR_URL_QUERY] = this.redactor.redact(url.slice(q + 1));
+      const client = clientAddress(headers, req.socket?.remoteAddress);
+      if (client !== undefined) attributes[ATTR_CLIENT_ADDRESS] = client;
+      const userAgent = headers['user-agent'];
+      if (typeof userAgent === 'string') attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent;
       const parent = propagation.extract(ROOT_CONTEXT, headers);
-      span = this.tracer.startSpan(methodEntry.method, { kind: SpanKind.SERVER, attributes }, parent);
+      span =
+        this.requestSpans === undefined
+          ? this.tracer.startSpan(methodEntry.method, { kind: SpanKind.SERVER, attributes }, parent)
+          : this.requestSpans.start(methodEntry.method, attributes, parent, startedAt);
       ctx = trace.setSpan(parent, span);
     }
 
@@ -493,7 +537,8 @@ export class HttpLifecycle {
    * logger or detector never leaves the span unended or the request uncounted.
    */
   complete(record: RequestRecord, finished: boolean): void {
-    const durationMs = performance.now() - record.startedAt;
+    const endedAt = performance.now();
+    const durationMs = endedAt - record.startedAt;
     record.methodEntry.requestEnded(record.scheme);
     const res = record.res;
     const status = finished || res.headersSent ? res.statusCode : 0;
@@ -518,7 +563,8 @@ export class HttpLifecycle {
     }
     if (logger !== undefined) {
       try {
-        context.with(record.context, writeCompletionLines, this, record);
+        if (record.errorLine) context.with(record.context, writeErrorLine, this, record);
+        this.writeAccessLine(logger, record, entry, status, aborted);
       } catch (error) {
         warnOnce('write the access line', error);
       }
@@ -531,16 +577,22 @@ export class HttpLifecycle {
       }
     }
     try {
-      this.endSpan(record, span, status, aborted, serverError);
+      this.endSpan(record, span, status, aborted, serverError, endedAt);
     } finally {
-      this.instruments.duration.record(
-        durationMs / 1000,
-        entry.durationAttributes(status, record.scheme, record.protocol, aborted),
-      );
+      const series = entry.durationSeries(status, record.scheme, record.protocol, aborted);
+      if (this.instruments === undefined) series.record(durationMs / 1000);
+      else this.instruments.duration.record(durationMs / 1000, series.attributes);
     }
   }
 
-  private endSpan(record: RequestRecord, span: Span, status: number, aborted: boolean, serverError: boolean): void {
+  private endSpan(
+    record: RequestRecord,
+    span: Span,
+    status: number,
+    aborted: boolean,
+    serverError: boolean,
+    endedAt: number,
+  ): void {
     if (record.adopted) {
       // The adopting instrumentation ends its span (after this 'finish'); only add what it cannot know.
       if (span.isRecording()) {
@@ -554,12 +606,20 @@ export class HttpLifecycle {
       }
       return;
     }
+    // The lifecycle's own span takes its known-valid attributes without the checks user values go through,
+    // and ends at the same clock reading as the duration metric.
+    // Duck-typed: the span may come from the other (ESM or CJS) copy of this package.
+    const own = typeof (span as Partial<RequestSpan>).endAt === 'function' ? (span as RequestSpan) : undefined;
     try {
       if (record.route !== undefined) {
         span.updateName(record.spanName);
-        span.setAttribute(ATTR_HTTP_ROUTE, record.route);
+        if (own !== undefined) own.setKnownAttribute(ATTR_HTTP_ROUTE, record.route);
+        else span.setAttribute(ATTR_HTTP_ROUTE, record.route);
       }
-      if (status > 0) span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+      if (status > 0) {
+        if (own !== undefined) own.setKnownAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+        else span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
+      }
       if (serverError) {
         span.setAttribute(ATTR_ERROR_TYPE, aborted ? ABORTED_ERROR_TYPE : String(status));
         span.setStatus({
@@ -572,7 +632,8 @@ export class HttpLifecycle {
         });
       }
     } finally {
-      span.end();
+      if (own !== undefined) own.endAt(endedAt);
+      else span.end();
     }
   }
 
@@ -587,6 +648,38 @@ export class HttpLifecycle {
     if (typeof requestId === 'string' && requestId.length > 0 && requestId.length <= 128)
       bindings.request_id = requestId;
     return this.logger.child(bindings);
+  }
+
+  private writeAccessLine(
+    logger: RequestLogger,
+    record: RequestRecord,
+    entry: RouteEntry,
+    status: number,
+    aborted: boolean,
+  ): void {
+    const level = this.accessLevel(status, aborted);
+    if (level === undefined || !levelEnabled(logger, level)) return;
+    const facts: AccessLineFacts = {
+      method: record.methodEntry.method,
+      route: record.route,
+      path: record.path,
+      status,
+      durationMs: round3(record.durationMs),
+      aborted,
+    };
+    const writer = this.accessWriter;
+    if (writer === undefined) {
+      context.with(record.context, writeAccessLine, undefined, logger, LEVEL_METHOD[level], facts);
+      return;
+    }
+    writer.write(
+      LOG_LEVEL_VALUES[level],
+      accessMessage(facts),
+      accessDataJson(facts, entry),
+      accessDataAttributes(facts),
+      record.span,
+      record.context,
+    );
   }
 
   /** @internal The access line's level for a status, or undefined when access lines are off. */
@@ -615,28 +708,14 @@ function round3(value: number): number {
   return Math.round(value * 1000) / 1000;
 }
 
-/** Writes the error line (a 5xx with a recorded failure) and the access line, inside the request's context. */
-function writeCompletionLines(this: HttpLifecycle, record: RequestRecord): void {
-  const logger = this.completionLogger;
-  if (logger === undefined) return;
-  const { status, aborted } = record;
-  if (record.errorLine) {
-    logger.error(`${record.spanName} failed: ${errorMessage(record.failure)}`, record.failure);
-  }
-  const level = this.accessLevel(status, aborted);
-  if (level === undefined) return;
-  if (!levelEnabled(logger, level)) return;
-  const method = LEVEL_METHOD[level];
-  const durationMs = round3(record.durationMs);
-  const data: Record<string, unknown> = {
-    method: record.methodEntry.method,
-    route: record.route,
-    path: record.path,
-    status: status > 0 ? status : undefined,
-    duration_ms: durationMs,
-  };
-  if (aborted) data.aborted = true;
-  logger[method](`${record.methodEntry.method} ${record.path} ${aborted ? 'aborted' : status} ${durationMs} ms`, data);
+/** Writes the error line of a 5xx with a recorded failure, inside the request's context. */
+function writeErrorLine(this: HttpLifecycle, record: RequestRecord): void {
+  this.completionLogger?.error(`${record.spanName} failed: ${errorMessage(record.failure)}`, record.failure);
+}
+
+/** Writes the access line the ordinary way (a logger without a prepared-line writer), inside the request's context. */
+function writeAccessLine(logger: RequestLogger, method: LevelMethodName, facts: AccessLineFacts): void {
+  logger[method](accessMessage(facts), accessDataObject(facts));
 }
 
 const LIFECYCLE_SERVICE = 'http.lifecycle';
@@ -667,6 +746,8 @@ export function getHttpLifecycle(): HttpLifecycle | undefined {
     accessLog: config.accessLog,
     logger: isRequestLogger(state.logger) ? state.logger : undefined,
     anomalyDetector: config.anomalyDetection ? getAnomalyDetector() : undefined,
+    requestSpans: state.pipeline?.requestSpans,
+    httpMetrics: state.pipeline?.httpMetrics,
   });
   state.services[LIFECYCLE_SERVICE] = lifecycle;
   lastLifecycle = lifecycle;
