@@ -11,6 +11,8 @@
  *
  * The root logger is named {@link ROOT_LOGGER_NAME}; `getLogger(name)` gives named children.
  */
+import type { Context, Span } from '@opentelemetry/api';
+import type { AnyValueMap } from '@opentelemetry/api-logs';
 import { pino } from 'pino';
 import type { Config, LogDestination } from './config.js';
 import { parseLogLevel } from './environment.js';
@@ -18,6 +20,7 @@ import {
   childParts,
   formatJsonLine,
   formatTextLine,
+  LEVEL_NAMES,
   type LineShared,
   type LoggerParts,
   LoneValue,
@@ -29,7 +32,8 @@ import {
 import { isoTimestamp, localTimestamp } from './logging/clock.js';
 import { flushStream, openDestination } from './logging/destination.js';
 import { OtelLogBridge } from './logging/otel-bridge.js';
-import { isError, SafeJson } from './logging/safe-json.js';
+import { isError, LOG_LIMITS, quote, SafeJson, truncateString } from './logging/safe-json.js';
+import { traceJsonFragment } from './logging/trace-context.js';
 
 export { LOG_LIMITS } from './logging/safe-json.js';
 
@@ -88,7 +92,9 @@ interface InternalLogger {
   readonly levels: { readonly labels: Readonly<Record<number, string>> };
 }
 
-const { asJsonSym, serializersSym, setLevelSym, streamSym } = pino.symbols;
+const { asJsonSym, serializersSym, setLevelSym, streamSym, timeSym, hooksSym, mixinSym } = pino.symbols;
+// Present at run time, absent from pino's typings.
+const { msgPrefixSym, needsMetadataGsym } = pino.symbols as unknown as Record<string, symbol>;
 
 /** Pino's own implementations, taken from the first logger's prototype to call them from the overrides. */
 interface PinoMethods {
@@ -244,4 +250,64 @@ export function createLogger(config: Config, overrides: CreateLoggerOverrides = 
 /** Writes out anything the logger's destination still buffers, synchronously when it can. Never throws. */
 export function flushLogger(logger: pino.BaseLogger | TelemetryLogger): void {
   flushStream((logger as unknown as Record<symbol, unknown>)[streamSym]);
+}
+
+/**
+ * Writes lines whose `data` the caller rendered itself, with the same schema, trace ids, destination and
+ * OpenTelemetry log record as the logger's own lines. The HTTP lifecycle writes its access line through
+ * one: that line's keys are fixed, so its JSON is built from fragments prepared per route rather than by
+ * walking a data object on every request.
+ */
+export interface PreparedLineWriter {
+  /**
+   * Writes one line at pino level `level` (the caller checked the level is enabled). `message` is the raw
+   * message; `data` the JSON text of the line's `data` object; `attributes` the same data as log record
+   * attributes (taken as the record's own, `logger.name` is added); `span` the span whose ids the line
+   * carries, active in `context`.
+   */
+  write(level: number, message: string, data: string, attributes: AnyValueMap, span: Span, context: Context): void;
+}
+
+/**
+ * A {@link PreparedLineWriter} for `logger`, or undefined when its lines cannot be written that way and the
+ * caller must use the ordinary methods: not a JSON `TelemetryLogger`, a message prefix, a mixin, a stream
+ * hook or custom serializers, a destination that wants pino's per-line metadata, or one of `dataKeys`
+ * among the redacted keys.
+ */
+export function preparedLineWriter(logger: unknown, dataKeys: readonly string[]): PreparedLineWriter | undefined {
+  if (logger === null || typeof logger !== 'object') return undefined;
+  const internal = logger as InternalLogger;
+  // Its own parts: an object deriving from a logger (to override a level method, say) is written through.
+  if (!Object.hasOwn(internal, PARTS) || internal[asJsonSym] !== formatJsonLine) return undefined;
+  const parts = internal[PARTS];
+  const stream = internal[streamSym] as { write(line: string): unknown; [key: symbol]: unknown } | undefined;
+  if (stream === undefined || stream[needsMetadataGsym as symbol] === true) return undefined;
+  if (internal[mixinSym] || (internal[hooksSym] as { streamWrite?: unknown } | undefined)?.streamWrite)
+    return undefined;
+  if (msgPrefixSym !== undefined && internal[msgPrefixSym]) return undefined;
+  if (parts.serializers !== undefined || dataKeys.some((key) => parts.shared.json.isRedacted(key))) return undefined;
+  const time = internal[timeSym] as () => string;
+  return {
+    write(level, message, data, attributes, span, context) {
+      // Read at each line: a child made by setBindings, a level added later, all keep working.
+      const current = internal[PARTS];
+      const text = message.length > LOG_LIMITS.maxStringLength ? truncateString(message) : message;
+      const head = current.heads[level];
+      if (head === undefined) return;
+      stream.write(
+        `{"timestamp":"${time()}${head}${quote(text)}${current.shared.service}${traceJsonFragment(span)},"data":${data}${current.tail}`,
+      );
+      const bridge = current.shared.bridge;
+      if (bridge === undefined || !bridge.enabled(level, context)) return;
+      current.contextAttributes ??= bridge.contextAttributes(current.context);
+      const record = isEmpty(current.contextAttributes) ? attributes : { ...current.contextAttributes, ...attributes };
+      record['logger.name'] = current.name;
+      bridge.emitPrepared(level, LEVEL_NAMES[level] as string, text, record, context);
+    },
+  };
+}
+
+function isEmpty(record: object): boolean {
+  for (const _ in record) return false;
+  return true;
 }

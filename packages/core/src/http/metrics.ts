@@ -89,14 +89,49 @@ export function protocolVersion(httpVersion: string): string {
   return httpVersion === '2.0' ? '2' : httpVersion;
 }
 
+/** Bucket index of a value: the first boundary it is at or below, or the overflow bucket. */
+function bucketOf(value: number): number {
+  const boundaries = HTTP_SERVER_DURATION_BUCKETS;
+  let i = 0;
+  while (i < boundaries.length && value > (boundaries[i] as number)) i++;
+  return i;
+}
+
+/**
+ * One series of `http.server.request.duration`: its attribute object, built once, and — when the pipeline
+ * collects the HTTP metrics itself (metrics-producer.ts) — its histogram cell, recorded into directly
+ * instead of through the SDK (which hashes the attribute object on every record to find the cell).
+ */
+export class DurationSeries {
+  count = 0;
+  sum = 0;
+  min = Number.POSITIVE_INFINITY;
+  max = Number.NEGATIVE_INFINITY;
+  /** Counts per bucket of {@link HTTP_SERVER_DURATION_BUCKETS}, plus the overflow bucket. */
+  readonly counts: number[] = new Array<number>(HTTP_SERVER_DURATION_BUCKETS.length + 1).fill(0);
+
+  constructor(readonly attributes: Attributes) {}
+
+  /** Records one duration, in seconds. */
+  record(seconds: number): void {
+    this.count++;
+    this.sum += seconds;
+    if (seconds < this.min) this.min = seconds;
+    if (seconds > this.max) this.max = seconds;
+    (this.counts[bucketOf(seconds)] as number)++;
+  }
+}
+
 /**
  * Everything the lifecycle precomputes for one (method, route template) pair: the span name, the anomaly
- * key and the metric attribute objects per status.
+ * key and the duration series per status.
  */
 export class RouteEntry {
   /** `METHOD /route/template`, or `METHOD` when no route matched. */
   readonly spanName: string;
-  private readonly byKey = new Map<number, Attributes>();
+  /** The access line's data head for this pair, rendered by access-line.ts on first use. */
+  accessHead: string | undefined = undefined;
+  private readonly byKey = new Map<number, DurationSeries>();
 
   constructor(
     /** Normalised method (`GET`, …, `_OTHER`). */
@@ -110,14 +145,14 @@ export class RouteEntry {
   }
 
   /**
-   * The attributes of the duration histogram for this status. `status` 0 means no response head was sent;
-   * `aborted` means the client went away before the response was complete.
+   * The duration series for this status. `status` 0 means no response head was sent; `aborted` means the
+   * client went away before the response was complete.
    */
-  durationAttributes(status: number, scheme: string, version: string, aborted: boolean): Attributes {
+  durationSeries(status: number, scheme: string, version: string, aborted: boolean): DurationSeries {
     const key = ((aborted ? 1000 + status : status) * 2 + (scheme === 'https' ? 1 : 0)) * 4 + protocolCode(version);
-    let attributes = this.byKey.get(key);
-    if (attributes === undefined) {
-      attributes = {
+    let series = this.byKey.get(key);
+    if (series === undefined) {
+      const attributes: Attributes = {
         [ATTR_HTTP_REQUEST_METHOD]: this.method,
         [ATTR_URL_SCHEME]: scheme,
         [ATTR_NETWORK_PROTOCOL_VERSION]: version,
@@ -126,11 +161,23 @@ export class RouteEntry {
       if (status > 0) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
       const errorType = aborted ? ABORTED_ERROR_TYPE : status >= 500 ? String(status) : undefined;
       if (errorType !== undefined) attributes[ATTR_ERROR_TYPE] = errorType;
-      Object.freeze(attributes);
-      // Statuses, schemes and protocol versions are few; the bound only guards against nonsense statuses.
-      if (this.byKey.size < 256) this.byKey.set(key, attributes);
+      series = new DurationSeries(Object.freeze(attributes));
+      // Statuses, schemes and protocol versions are few; the bound only guards against nonsense statuses,
+      // whose records then share the last series made.
+      if (this.byKey.size < 256) this.byKey.set(key, series);
+      else series = this.byKey.values().next().value as DurationSeries;
     }
-    return attributes;
+    return series;
+  }
+
+  /** The attributes of the duration histogram for this status (see {@link RouteEntry.durationSeries}). */
+  durationAttributes(status: number, scheme: string, version: string, aborted: boolean): Attributes {
+    return this.durationSeries(status, scheme, version, aborted).attributes;
+  }
+
+  /** Every series of this pair. */
+  series(): IterableIterator<DurationSeries> {
+    return this.byKey.values();
   }
 }
 
@@ -175,8 +222,15 @@ export class MethodEntry {
   }
 
   /** Reports this method's in-flight counts to an `http.server.active_requests` collection. */
-  observeActive(result: ObservableResult): void {
+  observeActive(result: Pick<ObservableResult, 'observe'>): void {
     if (this.seenHttp) result.observe(this.activeHttp, this.activeHttpAttributes);
     if (this.seenHttps) result.observe(this.activeHttps, this.activeHttpsAttributes);
+  }
+
+  /** Every duration series of this method: unmatched, overflow and per route. */
+  *series(): IterableIterator<DurationSeries> {
+    yield* this.unmatched.series();
+    yield* this.overflow.series();
+    for (const route of this.routes.values()) yield* route.series();
   }
 }

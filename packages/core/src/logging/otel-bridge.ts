@@ -83,6 +83,24 @@ export class OtelLogBridge {
     }
   }
 
+  /**
+   * Emits one record whose attributes the caller already flattened (after {@link OtelLogBridge.enabled}
+   * said yes). Never throws.
+   */
+  emitPrepared(level: number, levelName: string, message: string, attributes: AnyValueMap, context: Context): void {
+    try {
+      this.logger.emit({
+        severityNumber: SEVERITY_BY_LEVEL[level] ?? SeverityNumber.UNSPECIFIED,
+        severityText: levelName,
+        body: message,
+        attributes,
+        context,
+      });
+    } catch {
+      // Telemetry never throws into the application; the JSON line has been written regardless.
+    }
+  }
+
   /** Flattened attributes for a logger's bindings, computed once per child logger. */
   contextAttributes(bindings: Readonly<Record<string, unknown>>): AnyValueMap {
     const out: AnyValueMap = {};
