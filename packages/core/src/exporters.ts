@@ -15,6 +15,7 @@ import type { Config } from './config.js';
 import { CompactConsoleSpanExporter } from './console-span-exporter.js';
 import { ExitCaptureExporter, type ExitExportSources, PendingLogRecords } from './exit-export.js';
 import { ExportHealth } from './export-health.js';
+import type { HttpMetricsStore } from './http/metrics-producer.js';
 import { BoundedMemorySpanExporter } from './memory-exporters.js';
 import type { Notices } from './notices.js';
 import { withOwnedAgents } from './owned-http-agent.js';
@@ -154,6 +155,7 @@ export function createExporters(
   config: Config,
   notices: Notices,
   env: NodeJS.ProcessEnv = process.env,
+  httpMetrics?: HttpMetricsStore,
 ): PipelineExporters {
   const healths: ExportHealth[] = [];
   const timeoutMillis = otlpTimeoutMs(env);
@@ -216,11 +218,13 @@ export function createExporters(
       countDataPoints,
     );
     metricExporter.preload();
-    metricReader = new PeriodicExportingMetricReader({
+    const reader: PeriodicExportingMetricReader = new PeriodicExportingMetricReader({
       exporter: withFlush(metricExporter),
       exportIntervalMillis: interval,
       exportTimeoutMillis: readerTimeout,
+      metricProducers: httpMetrics ? [httpMetrics.producer((type) => reader.selectAggregationTemporality(type))] : [],
     });
+    metricReader = reader;
     const logExporter = new ResilientExporter('logs', otlpLogLoader(config, timeoutMillis), otlpHealth(), countArray);
     logExporter.preload();
     // Records stay known until acknowledged, so the ones still pending can leave at exit.
