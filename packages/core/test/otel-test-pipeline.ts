@@ -7,6 +7,7 @@
 import { context, metrics, propagation, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   type DataPoint,
   type Histogram,
@@ -14,8 +15,17 @@ import {
   type MetricData,
   MetricReader,
 } from '@opentelemetry/sdk-metrics';
-import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import {
+  AlwaysOnSampler,
+  InMemorySpanExporter,
+  ParentBasedSampler,
+  type ReadableSpan,
+  SimpleSpanProcessor,
+  TracerProvider,
+} from '@opentelemetry/sdk-trace';
 import { type Config, resolveConfig } from '../src/config.js';
+import { HttpMetricsStore } from '../src/http/metrics-producer.js';
+import { HTTP_INSTRUMENTATION_SCOPE, RequestSpanFactory } from '../src/http/request-span.js';
 import type { LogSink } from '../src/log-sink.js';
 import { setState } from '../src/state.js';
 
@@ -57,6 +67,11 @@ export interface TestPipeline {
   readonly exporter: InMemorySpanExporter;
   readonly meterProvider: MeterProvider;
   readonly tracerProvider: TracerProvider;
+  /**
+   * The lifecycle's lean path wired to this pipeline, as the real pipeline wires it: request spans started
+   * straight into the same span processor, HTTP metrics collected from the lifecycle's cells by the same reader.
+   */
+  readonly lean: { readonly requestSpans: RequestSpanFactory; readonly httpMetrics: HttpMetricsStore };
   /** Finished spans so far. */
   spans(): ReadableSpan[];
   /** Finished spans with this name. */
@@ -78,13 +93,21 @@ export function startTestPipeline(): TestPipeline {
   context.setGlobalContextManager(contextManager);
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   const exporter = new InMemorySpanExporter();
-  const tracerProvider = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter })] });
+  const resource = resourceFromAttributes({ 'service.name': 'test.service' });
+  const sampler = new ParentBasedSampler({ root: new AlwaysOnSampler() });
+  const spanProcessors = [new SimpleSpanProcessor({ exporter })];
+  const tracerProvider = new TracerProvider({ resource, sampler, spanProcessors });
   trace.setGlobalTracerProvider(tracerProvider);
-  const reader = new OnDemandReader();
+  const scope = { name: HTTP_INSTRUMENTATION_SCOPE };
+  const httpMetrics = new HttpMetricsStore(resource, scope);
+  const reader: OnDemandReader = new OnDemandReader({
+    metricProducers: [httpMetrics.producer((type) => reader.selectAggregationTemporality(type))],
+  });
   const meterProvider = new MeterProvider({ readers: [reader] });
   metrics.setGlobalMeterProvider(meterProvider);
   return {
     exporter,
+    lean: { requestSpans: new RequestSpanFactory(resource, sampler, spanProcessors, scope), httpMetrics },
     meterProvider,
     tracerProvider,
     spans: () => exporter.getFinishedSpans(),
