@@ -18,6 +18,8 @@ import { ExportHealth } from './export-health.js';
 import type { HttpMetricsStore } from './http/metrics-producer.js';
 import { BoundedMemorySpanExporter } from './memory-exporters.js';
 import type { Notices } from './notices.js';
+import { LogsSerializer } from './otlp/logs-serializer.js';
+import { type OtlpSerializer, TraceSerializer } from './otlp/trace-serializer.js';
 import { withOwnedAgents } from './owned-http-agent.js';
 import { type ExporterLike, ResilientExporter } from './resilient-exporter.js';
 
@@ -78,19 +80,85 @@ function signalUrl(base: string, signal: 'traces' | 'metrics' | 'logs'): string 
  * Each loader imports its exporter module only when called. The gRPC ones bring in @grpc/grpc-js, the
  * heaviest dependency of the pipeline; a config using http/protobuf never pays for it.
  */
-function otlpSpanLoader(config: Config, timeoutMillis: number): () => Promise<ExporterLike<ReadableSpan[]>> {
+/** What differs between the span and the log OTLP exporters. */
+interface OtlpSignal<Item> {
+  readonly signal: 'TRACES' | 'LOGS';
+  readonly path: 'traces' | 'logs';
+  readonly grpcService: string;
+  readonly grpcMethod: string;
+  serializer(transformer: typeof import('@opentelemetry/otlp-transformer')): OtlpSerializer<Item[], unknown>;
+  metricsHelper(transformer: typeof import('@opentelemetry/otlp-transformer')): unknown;
+}
+
+const SPANS: OtlpSignal<ReadableSpan> = {
+  signal: 'TRACES',
+  path: 'traces',
+  grpcService: 'TraceExportService',
+  grpcMethod: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
+  serializer: (t) => new TraceSerializer(t.ProtobufTraceSerializer.deserializeResponse),
+  metricsHelper: (t) => t.TraceExporterMetricsHelper,
+};
+
+const LOGS: OtlpSignal<ReadableLogRecord> = {
+  signal: 'LOGS',
+  path: 'logs',
+  grpcService: 'LogsExportService',
+  grpcMethod: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
+  serializer: (t) => new LogsSerializer(t.ProtobufLogsSerializer.deserializeResponse),
+  metricsHelper: (t) => t.LogsExporterMetricsHelper,
+};
+
+/**
+ * The SDK's OTLP exporter of a signal, with each request encoded by the core's serializer
+ * (otlp/trace-serializer.ts, otlp/logs-serializer.ts: the SDK's bytes, a fraction of the work). Built from the
+ * public parts the SDK's own exporter classes are made of; gRPC or http/protobuf per the config.
+ */
+function otlpLoader<Item>(
+  config: Config,
+  timeoutMillis: number,
+  kind: OtlpSignal<Item>,
+): () => Promise<ExporterLike<Item[]>> {
+  type Delegate = ConstructorParameters<typeof import('@opentelemetry/otlp-exporter-base').OTLPExporterBase<Item[]>>[0];
   if (config.otlpProtocol === 'grpc') {
     return async () => {
-      const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-grpc');
-      return new OTLPTraceExporter({ url: config.otlpEndpoint, timeoutMillis });
+      const [{ OTLPExporterBase }, grpc, transformer] = await Promise.all([
+        import('@opentelemetry/otlp-exporter-base'),
+        import('@opentelemetry/otlp-grpc-exporter-base'),
+        import('@opentelemetry/otlp-transformer'),
+      ]);
+      const delegate = grpc.createOtlpGrpcExportDelegate(
+        grpc.convertLegacyOtlpGrpcOptions({ url: config.otlpEndpoint, timeoutMillis }, kind.signal),
+        kind.serializer(transformer) as Parameters<typeof grpc.createOtlpGrpcExportDelegate>[1],
+        `otlp_grpc_${kind.signal === 'TRACES' ? 'span' : 'log'}_exporter`,
+        kind.metricsHelper(transformer) as Parameters<typeof grpc.createOtlpGrpcExportDelegate>[3],
+        undefined,
+        kind.grpcService,
+        kind.grpcMethod,
+      );
+      return new OTLPExporterBase<Item[]>(delegate as Delegate);
     };
   }
   return async () => {
-    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-proto');
-    return withOwnedAgents(
-      (httpAgentOptions) =>
-        new OTLPTraceExporter({ url: signalUrl(config.otlpEndpoint, 'traces'), timeoutMillis, httpAgentOptions }),
-    );
+    const [{ OTLPExporterBase }, http, transformer] = await Promise.all([
+      import('@opentelemetry/otlp-exporter-base'),
+      import('@opentelemetry/otlp-exporter-base/node-http'),
+      import('@opentelemetry/otlp-transformer'),
+    ]);
+    return withOwnedAgents((httpAgentOptions) => {
+      const delegate = http.createOtlpHttpExportDelegate(
+        http.convertLegacyHttpOptions(
+          { url: signalUrl(config.otlpEndpoint, kind.path), timeoutMillis, httpAgentOptions },
+          kind.signal,
+          `v1/${kind.path}`,
+          { 'Content-Type': 'application/x-protobuf' },
+        ),
+        kind.serializer(transformer) as Parameters<typeof http.createOtlpHttpExportDelegate>[1],
+        `otlp_http_${kind.signal === 'TRACES' ? 'span' : 'log'}_exporter`,
+        kind.metricsHelper(transformer) as Parameters<typeof http.createOtlpHttpExportDelegate>[3],
+        undefined,
+      );
+      return new OTLPExporterBase<Item[]>(delegate as Delegate);
+    });
   };
 }
 
@@ -106,22 +174,6 @@ function otlpMetricLoader(config: Config, timeoutMillis: number): () => Promise<
     return withOwnedAgents(
       (httpAgentOptions) =>
         new OTLPMetricExporter({ url: signalUrl(config.otlpEndpoint, 'metrics'), timeoutMillis, httpAgentOptions }),
-    );
-  };
-}
-
-function otlpLogLoader(config: Config, timeoutMillis: number): () => Promise<ExporterLike<ReadableLogRecord[]>> {
-  if (config.otlpProtocol === 'grpc') {
-    return async () => {
-      const { OTLPLogExporter } = await import('@opentelemetry/exporter-logs-otlp-grpc');
-      return new OTLPLogExporter({ url: config.otlpEndpoint, timeoutMillis });
-    };
-  }
-  return async () => {
-    const { OTLPLogExporter } = await import('@opentelemetry/exporter-logs-otlp-proto');
-    return withOwnedAgents(
-      (httpAgentOptions) =>
-        new OTLPLogExporter({ url: signalUrl(config.otlpEndpoint, 'logs'), timeoutMillis, httpAgentOptions }),
     );
   };
 }
@@ -183,7 +235,12 @@ export function createExporters(
       spanProcessor = new SimpleSpanProcessor({ exporter: memorySpans });
       break;
     case 'otlp': {
-      const exporter = new ResilientExporter('traces', otlpSpanLoader(config, timeoutMillis), otlpHealth(), countArray);
+      const exporter = new ResilientExporter(
+        'traces',
+        otlpLoader(config, timeoutMillis, SPANS),
+        otlpHealth(),
+        countArray,
+      );
       exporter.preload();
       // Between the processor and the exporter: what is queued or in flight can still leave at exit.
       const captured = new ExitCaptureExporter(exporter);
@@ -225,7 +282,12 @@ export function createExporters(
       metricProducers: httpMetrics ? [httpMetrics.producer((type) => reader.selectAggregationTemporality(type))] : [],
     });
     metricReader = reader;
-    const logExporter = new ResilientExporter('logs', otlpLogLoader(config, timeoutMillis), otlpHealth(), countArray);
+    const logExporter = new ResilientExporter(
+      'logs',
+      otlpLoader(config, timeoutMillis, LOGS),
+      otlpHealth(),
+      countArray,
+    );
     logExporter.preload();
     // Records stay known until acknowledged, so the ones still pending can leave at exit.
     let pending: PendingLogRecords | undefined;
