@@ -36,6 +36,8 @@ import {
   ATTR_URL_SCHEME,
 } from './http/semconv.js';
 import { enableOutgoingInstrumentation } from './instrumentations.js';
+import { DirectLogRecords } from './logging/direct-records.js';
+import { OTEL_LOGGER_NAME } from './logging/otel-bridge.js';
 import { type BoundedMemorySpanExporter, SnapshotMetricReader } from './memory-exporters.js';
 import type { Notices } from './notices.js';
 import { installDiagLogger } from './otel-diag.js';
@@ -60,6 +62,8 @@ export interface Pipeline {
   readonly loggerProvider: LoggerProvider | undefined;
   /** Starts the HTTP lifecycle's request spans straight into this pipeline's span processors. */
   readonly requestSpans: RequestSpanFactory | undefined;
+  /** The logger's records handed straight to the log record processors, when this pipeline's provider is the registered one. */
+  readonly logRecords: DirectLogRecords | undefined;
   /** The HTTP metrics' cells, when the readers collect them without SDK instruments (metrics-producer.ts). */
   readonly httpMetrics: HttpMetricsStore | undefined;
   /** Finished spans in `memory` mode. */
@@ -204,6 +208,10 @@ export function createPipeline(config: Config, notices: Notices): Pipeline {
     registered.logsApi = logsApi.setGlobalLoggerProvider(loggerProvider) === loggerProvider;
     registered.apiLogs = apiLogs.setGlobalLoggerProvider(loggerProvider);
   }
+  const logRecords =
+    loggerProvider && registered.logsApi
+      ? new DirectLogRecords(resource, logProcessors, { name: OTEL_LOGGER_NAME })
+      : undefined;
 
   const disableInstrumentation = enableOutgoingInstrumentation(tracerProvider, meterProvider);
   const runtimeMetrics = config.runtimeMetrics ? startRuntimeMetrics(meterProvider, notices) : undefined;
@@ -222,6 +230,7 @@ export function createPipeline(config: Config, notices: Notices): Pipeline {
   // Everything that can be undone synchronously is, before the first await: a start that follows right after
   // (even in the same tick) then finds the globals free, and nothing new enters the pipeline being flushed.
   const stop = async (): Promise<void> => {
+    logRecords?.close();
     for (const health of exporters.healths) health.close();
     runtimeMetrics?.stop();
     disableInstrumentation();
@@ -251,6 +260,7 @@ export function createPipeline(config: Config, notices: Notices): Pipeline {
     meterProvider,
     loggerProvider,
     requestSpans,
+    logRecords,
     httpMetrics,
     memorySpans: exporters.memorySpans,
     metricsReader,
@@ -277,6 +287,7 @@ function disabledPipeline(config: Config, resource: Resource, notices: Notices):
     meterProvider: undefined,
     loggerProvider: undefined,
     requestSpans: undefined,
+    logRecords: undefined,
     httpMetrics: undefined,
     memorySpans: undefined,
     metricsReader: undefined,

@@ -7,8 +7,18 @@
  *   its OpenTelemetry log record has the same attributes.
  */
 import { connect } from 'node:net';
-import { type Attributes, context, propagation, SpanStatusCode, trace } from '@opentelemetry/api';
-import { InMemoryLogRecordExporter, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
+import {
+  type Attributes,
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  SpanStatusCode,
+  TraceFlags,
+  trace,
+} from '@opentelemetry/api';
+import { SeverityNumber } from '@opentelemetry/api-logs';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { InMemoryLogRecordExporter, LoggerProvider, SimpleLogRecordProcessor } from '@opentelemetry/sdk-logs';
 import {
   AggregationTemporality,
   type Histogram,
@@ -26,6 +36,7 @@ import { DurationSeries } from '../src/http/metrics.js';
 import { HttpMetricsStore } from '../src/http/metrics-producer.js';
 import { HTTP_SERVER_DURATION_BUCKETS } from '../src/http/semconv.js';
 import { createLogger, flushLogger } from '../src/logger.js';
+import { DirectLogRecords } from '../src/logging/direct-records.js';
 import { LOG_LIMITS } from '../src/logging/safe-json.js';
 import { startTelemetry } from '../src/sdk.js';
 import { getState } from '../src/state.js';
@@ -409,5 +420,67 @@ describe('the access line data', () => {
         expect(attributes).toEqual(written);
       }
     }
+  });
+});
+
+describe('log records handed straight to the processors', () => {
+  it('are what the SDK logger makes of the same line, writable during onEmit only', () => {
+    const resource = resourceFromAttributes({ 'service.name': 'direct.test' });
+    const sdkExporter = new InMemoryLogRecordExporter();
+    const directExporter = new InMemoryLogRecordExporter();
+    const touched: Array<{ setAttribute(key: string, value: unknown): unknown }> = [];
+    const touching = (exporter: InMemoryLogRecordExporter) => [
+      {
+        onEmit(record: { setAttribute(key: string, value: unknown): unknown }) {
+          record.setAttribute('added.by.processor', 1);
+          record.setAttribute('bad', undefined);
+          touched.push(record);
+        },
+        forceFlush: async () => {},
+        shutdown: async () => {},
+      },
+      new SimpleLogRecordProcessor({ exporter }),
+    ];
+    const provider = new LoggerProvider({ resource, processors: touching(sdkExporter) });
+    const direct = new DirectLogRecords(resource, touching(directExporter), { name: '@autotelemetry/core' });
+    const span = trace.wrapSpanContext({
+      traceId: '4bf92f3577b34da6a3ce929d0e0e4736',
+      spanId: '00f067aa0ba902b7',
+      traceFlags: TraceFlags.SAMPLED,
+    });
+    const ctx = trace.setSpan(ROOT_CONTEXT, span);
+    const error = Object.assign(new Error('boom'), { code: 'E_BOOM' });
+    const attributes = () => ({ 'logger.name': 'app', 'data.rows': 3, 'data.tags': ['a'] });
+    provider.getLogger('@autotelemetry/core').emit({
+      severityNumber: SeverityNumber.ERROR,
+      severityText: 'ERROR',
+      body: 'failed',
+      attributes: attributes(),
+      context: ctx,
+      exception: error,
+    });
+    expect(direct.enabled(SeverityNumber.ERROR, ctx)).toBe(true);
+    direct.emit(SeverityNumber.ERROR, 'ERROR', 'failed', attributes(), ctx, error);
+    for (const record of touched) record.setAttribute('too.late', true);
+    const view = (r: ReturnType<InMemoryLogRecordExporter['getFinishedLogRecords']>[number] | undefined) => ({
+      attributes: r?.attributes,
+      severity: [r?.severityNumber, r?.severityText],
+      body: r?.body,
+      spanContext: r?.spanContext,
+      scope: r?.instrumentationScope.name,
+      resource: r?.resource.attributes,
+      dropped: r?.droppedAttributesCount,
+    });
+    const [sdkRecord] = sdkExporter.getFinishedLogRecords();
+    const [directRecord] = directExporter.getFinishedLogRecords();
+    expect(view(directRecord)).toEqual(view(sdkRecord));
+    expect(directRecord?.attributes).toMatchObject({
+      'exception.type': 'E_BOOM',
+      'exception.message': 'boom',
+      'added.by.processor': 1,
+    });
+    expect(directRecord?.attributes).not.toHaveProperty('too.late');
+    direct.close();
+    expect(direct.enabled(SeverityNumber.ERROR, ctx)).toBe(false);
   });
 });

@@ -5,7 +5,14 @@
  */
 import type { Context } from '@opentelemetry/api';
 import { type AnyValue, type AnyValueMap, type Logger, logs, SeverityNumber } from '@opentelemetry/api-logs';
+import { getState } from '../state.js';
+import type { DirectLogRecords } from './direct-records.js';
 import { isError, LOG_LIMITS, REDACTED, type SafeJson, truncateString } from './safe-json.js';
+
+/** The running pipeline's direct record path (direct-records.ts), when its provider is the registered one. */
+function directRecords(): DirectLogRecords | undefined {
+  return getState()?.pipeline?.logRecords;
+}
 
 /** Instrumentation scope of the records. */
 export const OTEL_LOGGER_NAME = '@autotelemetry/core';
@@ -51,7 +58,10 @@ export class OtelLogBridge {
   /** Whether a provider listens at this level in this context; asked before a line's data is gathered. */
   enabled(level: number, context: Context): boolean {
     try {
-      return this.logger.enabled({ severityNumber: SEVERITY_BY_LEVEL[level] ?? SeverityNumber.UNSPECIFIED, context });
+      const severityNumber = SEVERITY_BY_LEVEL[level] ?? SeverityNumber.UNSPECIFIED;
+      const direct = directRecords();
+      if (direct !== undefined) return direct.enabled(severityNumber, context);
+      return this.logger.enabled({ severityNumber, context });
     } catch {
       return false;
     }
@@ -70,6 +80,11 @@ export class OtelLogBridge {
         }
       }
       attributes['logger.name'] = line.loggerName;
+      const direct = directRecords();
+      if (direct !== undefined) {
+        direct.emit(severityNumber, line.levelName, line.message, attributes, line.context, line.error);
+        return;
+      }
       this.logger.emit({
         severityNumber,
         severityText: line.levelName,
@@ -89,8 +104,14 @@ export class OtelLogBridge {
    */
   emitPrepared(level: number, levelName: string, message: string, attributes: AnyValueMap, context: Context): void {
     try {
+      const severityNumber = SEVERITY_BY_LEVEL[level] ?? SeverityNumber.UNSPECIFIED;
+      const direct = directRecords();
+      if (direct !== undefined) {
+        direct.emit(severityNumber, levelName, message, attributes, context);
+        return;
+      }
       this.logger.emit({
-        severityNumber: SEVERITY_BY_LEVEL[level] ?? SeverityNumber.UNSPECIFIED,
+        severityNumber,
         severityText: levelName,
         body: message,
         attributes,
