@@ -12,7 +12,6 @@ export * from './environment.js';
 export type { ExportHealth, ExportHealthSnapshot, SignalName } from './export-health.js';
 export * from './http/lifecycle.js';
 export * from './http/prometheus-text.js';
-export { RequestSpan, RequestSpanFactory } from './http/request-span.js';
 export * from './http/route.js';
 export type { LogSink } from './log-sink.js';
 export * from './logger.js';

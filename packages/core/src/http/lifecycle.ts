@@ -474,20 +474,18 @@ export class HttpLifecycle {
       // HTTP/2 requests name their host in `:authority`.
       const host = this.hosts.get(headers.host ?? (headers[':authority'] as string | undefined), scheme);
       // Only defined values: the request span takes this object as its own, unchecked.
-      const attributes: Attributes = {
-        [ATTR_HTTP_REQUEST_METHOD]: methodEntry.method,
-        [ATTR_URL_PATH]: path,
-        [ATTR_URL_SCHEME]: scheme,
-        [ATTR_NETWORK_PROTOCOL_VERSION]: protocol,
-      };
+      const attributes: Attributes = { [ATTR_HTTP_REQUEST_METHOD]: methodEntry.method };
+      if (methodEntry === this.otherMethod) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = rawMethod;
+      attributes[ATTR_URL_PATH] = path;
+      if (q !== -1) attributes[ATTR_URL_QUERY] = this.redactor.redact(url.slice(q + 1));
+      attributes[ATTR_URL_SCHEME] = scheme;
       if (host.address !== undefined) attributes[ATTR_SERVER_ADDRESS] = host.address;
       if (host.port !== undefined) attributes[ATTR_SERVER_PORT] = host.port;
-      if (methodEntry === this.otherMethod) attributes[ATTR_HTTP_REQUEST_METHOD_ORIGINAL] = rawMethod;
-      if (q !== -1) attributes[ATTR_URL_QUERY] = this.redactor.redact(url.slice(q + 1));
       const client = clientAddress(headers, req.socket?.remoteAddress);
       if (client !== undefined) attributes[ATTR_CLIENT_ADDRESS] = client;
       const userAgent = headers['user-agent'];
       if (typeof userAgent === 'string') attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent;
+      attributes[ATTR_NETWORK_PROTOCOL_VERSION] = protocol;
       const parent = propagation.extract(ROOT_CONTEXT, headers);
       span =
         this.requestSpans === undefined
