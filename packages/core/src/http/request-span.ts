@@ -157,15 +157,22 @@ export class RequestSpanFactory {
   }
 }
 
+// Shared until a span needs its own: most request spans never get a link or an event, and keep UNSET.
+const NO_LINKS: Link[] = Object.freeze([]) as unknown as Link[];
+const NO_EVENTS: TimedEvent[] = Object.freeze([]) as unknown as TimedEvent[];
+const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+const NOT_ENDED: [number, number] = Object.freeze([0, 0]) as unknown as [number, number];
+const NO_DURATION: [number, number] = Object.freeze([-1, -1]) as unknown as [number, number];
+
 /** A SERVER span of the HTTP lifecycle: an API `Span` and an SDK `ReadableSpan`. */
 export class RequestSpan implements Span, ReadableSpan {
   readonly kind = SpanKind.SERVER;
-  readonly links: Link[] = [];
-  readonly events: TimedEvent[] = [];
+  links: Link[] = NO_LINKS;
+  events: TimedEvent[] = NO_EVENTS;
   readonly startTime: [number, number];
-  endTime: [number, number] = [0, 0];
-  duration: [number, number] = [-1, -1];
-  status: SpanStatus = { code: SpanStatusCode.UNSET };
+  endTime: [number, number] = NOT_ENDED;
+  duration: [number, number] = NO_DURATION;
+  status: SpanStatus = UNSET;
   ended = false;
   droppedAttributesCount = 0;
   droppedEventsCount = 0;
@@ -242,6 +249,7 @@ export class RequestSpan implements Span, ReadableSpan {
 
   addEvent(name: string, attributesOrStartTime?: Attributes | TimeInput, startTime?: TimeInput): this {
     if (this.warnIfEnded()) return this;
+    if (this.events === NO_EVENTS) this.events = [];
     if (this.events.length >= LIMITS.eventCountLimit) {
       if (this.droppedEventsCount === 0) diag.debug('Dropping extra events.');
       this.events.shift();
@@ -264,6 +272,7 @@ export class RequestSpan implements Span, ReadableSpan {
 
   addLink(link: Link): this {
     if (this.warnIfEnded()) return this;
+    if (this.links === NO_LINKS) this.links = [];
     if (this.links.length >= LIMITS.linkCountLimit) {
       this.links.shift();
       this.droppedLinksCount++;
