@@ -19,7 +19,8 @@
 import { spawnSync } from 'node:child_process';
 import type { Context } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
-import { ProtobufLogsSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
+import { LogsSerializer } from './otlp/logs-serializer.js';
+import { TraceSerializer } from './otlp/trace-serializer.js';
 import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { OtlpProtocol } from './config.js';
@@ -325,9 +326,13 @@ export function exportPendingSync(
   }
 }
 
+// The core's own encoders (the SDK's bytes): the SDK's serializer module need not be loaded with the core.
+// The collector's answer to an exit-time request is not read.
+const ignoreResponse = (): undefined => undefined;
+
 function serializeSpans(spans: ReadableSpan[]): Uint8Array | undefined {
   try {
-    return ProtobufTraceSerializer.serializeRequest(spans);
+    return new TraceSerializer(ignoreResponse).serializeRequest(spans);
   } catch {
     return undefined;
   }
@@ -335,7 +340,7 @@ function serializeSpans(spans: ReadableSpan[]): Uint8Array | undefined {
 
 function serializeLogs(records: ReadableLogRecord[]): Uint8Array | undefined {
   try {
-    return ProtobufLogsSerializer.serializeRequest(records);
+    return new LogsSerializer(ignoreResponse).serializeRequest(records);
   } catch {
     return undefined;
   }
