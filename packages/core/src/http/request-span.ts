@@ -32,13 +32,11 @@ import {
   trace,
 } from '@opentelemetry/api';
 import {
-  AddAttributeDecision,
   cleanAttributes,
   cleanSimpleAttributes,
   hrTimeDuration,
   type InstrumentationScope,
   isTimeInput,
-  maybeAddAttribute,
   timeInputToHrTime,
 } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
@@ -49,6 +47,7 @@ import {
   type SpanProcessor,
   type TimedEvent,
 } from '@opentelemetry/sdk-trace';
+import { addLimitedAttribute } from '../limited-attributes.js';
 
 /** Instrumentation scope of the request spans and HTTP metrics. */
 export const HTTP_INSTRUMENTATION_SCOPE = '@autotelemetry/core/http';
@@ -177,7 +176,8 @@ export class RequestSpan implements Span, ReadableSpan {
   droppedAttributesCount = 0;
   droppedEventsCount = 0;
   droppedLinksCount = 0;
-  private attributesCount: number;
+  /** @internal Attributes held, for the count limit. */
+  attributesCount: number;
 
   constructor(
     private readonly factory: RequestSpanFactory,
@@ -224,19 +224,7 @@ export class RequestSpan implements Span, ReadableSpan {
   }
 
   setAttribute(key: string, value: AttributeValue | undefined): this {
-    if (this.warnIfEnded()) return this;
-    const decision = maybeAddAttribute({
-      key,
-      value,
-      attributes: this.attributes,
-      limits: LIMITS,
-      currentAttributesCount: this.attributesCount,
-    });
-    if (decision === AddAttributeDecision.DROP_LIMIT_REACHED) {
-      if (++this.droppedAttributesCount === 1) diag.warn('Dropping extra attributes.');
-    } else if (decision === AddAttributeDecision.ADD_NEW) {
-      this.attributesCount++;
-    }
+    if (!this.warnIfEnded()) addLimitedAttribute(this, key, value);
     return this;
   }
 

@@ -19,12 +19,10 @@ import {
   type SpanContext,
   trace,
 } from '@opentelemetry/api';
-import { AddAttributeDecision, type InstrumentationScope, maybeAddAttribute } from '@opentelemetry/core';
+import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-
-/** The SDK's default log record limits. */
-const LIMITS = Object.freeze({ attributeCountLimit: 128, attributeValueLengthLimit: Number.POSITIVE_INFINITY });
+import { addLimitedAttribute } from '../limited-attributes.js';
 
 function hrTimeNow(): HrTime {
   const ms = Date.now();
@@ -88,7 +86,8 @@ class DirectLogRecord implements ReadWriteLogRecord {
   spanContext: SpanContext | undefined;
   eventName: string | undefined = undefined;
   droppedAttributesCount = 0;
-  private attributesCount: number;
+  /** Attributes held, for the count limit. */
+  attributesCount: number;
   private frozen = false;
 
   constructor(
@@ -120,19 +119,7 @@ class DirectLogRecord implements ReadWriteLogRecord {
   }
 
   setAttribute(key: string, value?: AnyValue): this {
-    if (this.isFrozen()) return this;
-    const decision = maybeAddAttribute({
-      key,
-      value,
-      attributes: this.attributes,
-      limits: LIMITS,
-      currentAttributesCount: this.attributesCount,
-    });
-    if (decision === AddAttributeDecision.DROP_LIMIT_REACHED) {
-      if (++this.droppedAttributesCount === 1) diag.warn('Dropping extra attributes.');
-    } else if (decision === AddAttributeDecision.ADD_NEW) {
-      this.attributesCount++;
-    }
+    if (!this.isFrozen()) addLimitedAttribute(this, key, value);
     return this;
   }
 

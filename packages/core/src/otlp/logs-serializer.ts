@@ -7,7 +7,7 @@ import { SeverityNumber } from '@opentelemetry/api-logs';
 import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { writeAnyValue } from './attributes.js';
 import { FIXED32, FIXED64, LENGTH_DELIMITED, type ProtobufWriter, VARINT } from './protobuf-writer.js';
-import { groupByResourceAndScope, type OtlpSerializer, SharedEncodings } from './trace-serializer.js';
+import { type OtlpSerializer, SharedEncodings, serializeGrouped } from './trace-serializer.js';
 
 /** Encodes `ExportLogsServiceRequest`s. One per exporter: its writer and caches are reused between exports. */
 export class LogsSerializer<Response> implements OtlpSerializer<ReadableLogRecord[], Response> {
@@ -25,35 +25,11 @@ export class LogsSerializer<Response> implements OtlpSerializer<ReadableLogRecor
   }
 
   serializeRequest(records: ReadableLogRecord[]): Uint8Array {
-    const shared = this.shared;
-    const writer = shared.writer;
-    writer.reset();
-    for (const [resource, byScope] of groupByResourceAndScope(records)) {
-      writer.tag(1, LENGTH_DELIMITED);
-      const resourceLogs = writer.begin();
-      shared.resource(writer, resource, 1);
-      for (const [scope, list] of byScope) {
-        writer.tag(2, LENGTH_DELIMITED);
-        const scopeLogs = writer.begin();
-        shared.scope(writer, scope, 1);
-        for (const record of list) {
-          writer.tag(2, LENGTH_DELIMITED);
-          this.record(writer, record);
-        }
-        if (scope.schemaUrl) {
-          writer.tag(3, LENGTH_DELIMITED);
-          writer.string(scope.schemaUrl);
-        }
-        writer.end(scopeLogs);
-      }
-      if (resource.schemaUrl) {
-        writer.tag(3, LENGTH_DELIMITED);
-        writer.string(resource.schemaUrl);
-      }
-      writer.end(resourceLogs);
-    }
-    return writer.finish();
+    return serializeGrouped(this.shared, records, this.writeRecord);
   }
+
+  private readonly writeRecord = (writer: ProtobufWriter, record: ReadableLogRecord): void =>
+    this.record(writer, record);
 
   private record(writer: ProtobufWriter, record: ReadableLogRecord): void {
     const start = writer.begin();

@@ -5,7 +5,7 @@
  * scopes encoded once per object, repeated attributes copied from their kept bytes (attributes.ts), and
  * ids written by `Buffer`'s hex decoder.
  */
-import type { Link, SpanStatus } from '@opentelemetry/api';
+import type { Link, SpanContext, SpanStatus } from '@opentelemetry/api';
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { ReadableSpan, TimedEvent } from '@opentelemetry/sdk-trace';
@@ -82,7 +82,7 @@ export class SharedEncodings {
 }
 
 /** Groups items by resource, then by scope, by identity (as the SDK's serializer does). */
-export function groupByResourceAndScope<T extends { resource: Resource; instrumentationScope: InstrumentationScope }>(
+function groupByResourceAndScope<T extends Grouped>(
   items: readonly T[],
 ): Map<Resource, Map<InstrumentationScope, T[]>> {
   const byResource = new Map<Resource, Map<InstrumentationScope, T[]>>();
@@ -102,6 +102,51 @@ export function groupByResourceAndScope<T extends { resource: Resource; instrume
   return byResource;
 }
 
+/** What an export request groups: spans and log records. */
+interface Grouped {
+  readonly resource: Resource;
+  readonly instrumentationScope: InstrumentationScope;
+}
+
+/**
+ * An export request: `repeated Resource{Spans,Logs} = 1`, each `{ resource = 1; repeated Scope{Spans,Logs} = 2;
+ * schema_url = 3 }`, each of those `{ scope = 1; repeated item = 2; schema_url = 3 }` — the same layout for
+ * both signals, `writeItem` writing one length-delimited span or log record.
+ */
+export function serializeGrouped<T extends Grouped>(
+  shared: SharedEncodings,
+  items: readonly T[],
+  writeItem: (writer: ProtobufWriter, item: T) => void,
+): Uint8Array {
+  const writer = shared.writer;
+  writer.reset();
+  for (const [resource, byScope] of groupByResourceAndScope(items)) {
+    writer.tag(1, LENGTH_DELIMITED);
+    const resourceStart = writer.begin();
+    shared.resource(writer, resource, 1);
+    for (const [scope, list] of byScope) {
+      writer.tag(2, LENGTH_DELIMITED);
+      const scopeStart = writer.begin();
+      shared.scope(writer, scope, 1);
+      for (const item of list) {
+        writer.tag(2, LENGTH_DELIMITED);
+        writeItem(writer, item);
+      }
+      if (scope.schemaUrl) {
+        writer.tag(3, LENGTH_DELIMITED);
+        writer.string(scope.schemaUrl);
+      }
+      writer.end(scopeStart);
+    }
+    if (resource.schemaUrl) {
+      writer.tag(3, LENGTH_DELIMITED);
+      writer.string(resource.schemaUrl);
+    }
+    writer.end(resourceStart);
+  }
+  return writer.finish();
+}
+
 /** Encodes `ExportTraceServiceRequest`s. One per exporter: its writer and caches are reused between exports. */
 export class TraceSerializer<Response> implements OtlpSerializer<ReadableSpan[], Response> {
   private readonly shared: SharedEncodings;
@@ -118,48 +163,15 @@ export class TraceSerializer<Response> implements OtlpSerializer<ReadableSpan[],
   }
 
   serializeRequest(spans: ReadableSpan[]): Uint8Array {
-    const shared = this.shared;
-    const writer = shared.writer;
-    writer.reset();
-    for (const [resource, byScope] of groupByResourceAndScope(spans)) {
-      writer.tag(1, LENGTH_DELIMITED);
-      const resourceSpans = writer.begin();
-      shared.resource(writer, resource, 1);
-      for (const [scope, list] of byScope) {
-        writer.tag(2, LENGTH_DELIMITED);
-        const scopeSpans = writer.begin();
-        shared.scope(writer, scope, 1);
-        for (const span of list) {
-          writer.tag(2, LENGTH_DELIMITED);
-          this.span(writer, span);
-        }
-        if (scope.schemaUrl) {
-          writer.tag(3, LENGTH_DELIMITED);
-          writer.string(scope.schemaUrl);
-        }
-        writer.end(scopeSpans);
-      }
-      if (resource.schemaUrl) {
-        writer.tag(3, LENGTH_DELIMITED);
-        writer.string(resource.schemaUrl);
-      }
-      writer.end(resourceSpans);
-    }
-    return writer.finish();
+    return serializeGrouped(this.shared, spans, this.writeSpan);
   }
+
+  private readonly writeSpan = (writer: ProtobufWriter, span: ReadableSpan): void => this.span(writer, span);
 
   private span(writer: ProtobufWriter, span: ReadableSpan): void {
     const start = writer.begin();
     const context = span.spanContext();
-    writer.tag(1, LENGTH_DELIMITED);
-    writer.hex(context.traceId);
-    writer.tag(2, LENGTH_DELIMITED);
-    writer.hex(context.spanId);
-    const traceState = context.traceState?.serialize();
-    if (traceState) {
-      writer.tag(3, LENGTH_DELIMITED);
-      writer.string(traceState);
-    }
+    writeIds(writer, context);
     const parent = span.parentSpanContext;
     if (parent?.spanId) {
       writer.tag(4, LENGTH_DELIMITED);
@@ -213,21 +225,26 @@ export class TraceSerializer<Response> implements OtlpSerializer<ReadableSpan[],
   private link(writer: ProtobufWriter, link: Link & { droppedAttributesCount?: number }): void {
     const start = writer.begin();
     const context = link.context;
-    writer.tag(1, LENGTH_DELIMITED);
-    writer.hex(context.traceId);
-    writer.tag(2, LENGTH_DELIMITED);
-    writer.hex(context.spanId);
-    const traceState = context.traceState?.serialize();
-    if (traceState) {
-      writer.tag(3, LENGTH_DELIMITED);
-      writer.string(traceState);
-    }
+    writeIds(writer, context);
     if (link.attributes) this.shared.attributes.write(writer, link.attributes, 4);
     writer.tag(5, VARINT);
     writer.varint(link.droppedAttributesCount || 0);
     writer.tag(6, FIXED32);
     writer.fixed32(spanFlags(context.traceFlags, context.isRemote));
     writer.end(start);
+  }
+}
+
+/** Fields 1–3 of a Span and of a Link: trace id, span id and trace state. */
+function writeIds(writer: ProtobufWriter, context: SpanContext): void {
+  writer.tag(1, LENGTH_DELIMITED);
+  writer.hex(context.traceId);
+  writer.tag(2, LENGTH_DELIMITED);
+  writer.hex(context.spanId);
+  const traceState = context.traceState?.serialize();
+  if (traceState) {
+    writer.tag(3, LENGTH_DELIMITED);
+    writer.string(traceState);
   }
 }
 
