@@ -23,10 +23,13 @@
  * order and in ESM without a loader.
  *
  * The per-request path is written for speed (the benchmark compares it with a bare framework): span names
- * and metric attribute objects are cached per (method, route, status); the response listeners are two
- * module-level functions that find the record through a symbol on the response, so no closure is created
- * per request; the context is entered once; an excluded path costs one `Set` lookup; the request's child
- * logger is created only when asked for.
+ * and metric series are cached per (method, route, status); the response listeners are two module-level
+ * functions that find the record through a symbol on the response, so no closure is created per request;
+ * the context is entered once; an excluded path costs one `Set` lookup; the request's child logger is
+ * created only when asked for. With a running pipeline, the request span is started straight into its span
+ * processors (request-span.ts), the duration is recorded into the series' own cell (metrics-producer.ts)
+ * and the access line is written from prepared fragments (access-line.ts); a lifecycle built with its own
+ * `tracer`, `meter` or a foreign logger takes the standard API path for that part.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
