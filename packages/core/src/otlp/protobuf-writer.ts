@@ -134,7 +134,10 @@ export class ProtobufWriter {
     const length = value.length >>> 1;
     this.ensure(length + 5);
     this.varint(length);
-    this.pos += this.buffer.write(value, this.pos, length, 'hex');
+    // Invalid hex stops Buffer's decoder early: the declared length is kept, the rest zero-filled.
+    const written = this.buffer.write(value, this.pos, length, 'hex');
+    if (written < length) this.buffer.fill(0, this.pos + written, this.pos + length);
+    this.pos += length;
   }
 
   /** Bytes copied as they are (an already encoded run). */
