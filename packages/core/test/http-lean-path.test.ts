@@ -32,7 +32,7 @@ import type { TelemetryClient } from '../src/client.js';
 import { resolveConfig } from '../src/config.js';
 import { accessDataAttributes, accessDataJson, accessDataObject } from '../src/http/access-line.js';
 import { getHttpLifecycle, HttpLifecycle, type RequestLogger } from '../src/http/lifecycle.js';
-import { DurationSeries } from '../src/http/metrics.js';
+import { DurationSeries, RouteEntry } from '../src/http/metrics.js';
 import { HttpMetricsStore } from '../src/http/metrics-producer.js';
 import { HTTP_SERVER_DURATION_BUCKETS } from '../src/http/semconv.js';
 import { createLogger, flushLogger } from '../src/logger.js';
@@ -248,6 +248,18 @@ describe('the duration cells', () => {
     expect(series.min).toBe(sdk.min);
     expect(series.max).toBe(sdk.max);
     await provider.shutdown();
+  });
+
+  it('are bounded per route: nonsense statuses share one series without a status, still counted', () => {
+    const entry = new RouteEntry('GET', '/r', '/r');
+    for (let status = 100; status < 400; status++) entry.durationSeries(status, 'http', '1.1', false).record(0.01);
+    const all = [...entry.series()];
+    expect(all.length).toBe(257);
+    expect(all.reduce((sum, series) => sum + series.count, 0)).toBe(300);
+    const shared = all.filter((series) => series.attributes['http.response.status_code'] === undefined);
+    expect(shared).toHaveLength(1);
+    expect(shared[0]?.count).toBe(300 - 256);
+    expect(entry.durationSeries(100, 'http', '1.1', false).attributes['http.response.status_code']).toBe(100);
   });
 
   it('are reported cumulatively or as deltas, per reader', async () => {

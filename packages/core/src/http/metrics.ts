@@ -33,6 +33,11 @@ export const OVERFLOW_ROUTE = '_OTHER';
  */
 export const MAX_ROUTE_ENTRIES = 1000;
 
+/** Most duration series of one (method, route) pair; further statuses share one series without a status. */
+const MAX_SERIES_PER_ROUTE = 256;
+/** The key of that shared series. */
+const OVERFLOW_STATUS_KEY = -1;
+
 /** `error.type` of a request whose client went away before the response was complete. */
 export const ABORTED_ERROR_TYPE = 'aborted';
 
@@ -152,20 +157,23 @@ export class RouteEntry {
     const key = ((aborted ? 1000 + status : status) * 2 + (scheme === 'https' ? 1 : 0)) * 4 + protocolCode(version);
     let series = this.byKey.get(key);
     if (series === undefined) {
+      // Statuses, schemes and protocol versions are few; the bound only guards against nonsense statuses,
+      // whose records share one series without a status code (still counted, never mislabelled).
+      const full = this.byKey.size >= MAX_SERIES_PER_ROUTE;
+      const statusKey = full ? OVERFLOW_STATUS_KEY : key;
+      series = this.byKey.get(statusKey);
+      if (series !== undefined) return series;
       const attributes: Attributes = {
         [ATTR_HTTP_REQUEST_METHOD]: this.method,
         [ATTR_URL_SCHEME]: scheme,
         [ATTR_NETWORK_PROTOCOL_VERSION]: version,
       };
       if (this.metricRoute !== undefined) attributes[ATTR_HTTP_ROUTE] = this.metricRoute;
-      if (status > 0) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
-      const errorType = aborted ? ABORTED_ERROR_TYPE : status >= 500 ? String(status) : undefined;
+      if (status > 0 && !full) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
+      const errorType = aborted ? ABORTED_ERROR_TYPE : status >= 500 && !full ? String(status) : undefined;
       if (errorType !== undefined) attributes[ATTR_ERROR_TYPE] = errorType;
       series = new DurationSeries(Object.freeze(attributes));
-      // Statuses, schemes and protocol versions are few; the bound only guards against nonsense statuses,
-      // whose records then share the last series made.
-      if (this.byKey.size < 256) this.byKey.set(key, series);
-      else series = this.byKey.values().next().value as DurationSeries;
+      this.byKey.set(statusKey, series);
     }
     return series;
   }
