@@ -259,9 +259,11 @@ export function createPipeline(config: Config, notices: Notices): Pipeline {
     tracerProvider,
     meterProvider,
     loggerProvider,
-    requestSpans,
+    // The lean paths only where this pipeline is the registered one: with another SDK registered, the
+    // lifecycle reports through the global API to that SDK, as every other library does.
+    requestSpans: registered.trace ? requestSpans : undefined,
     logRecords,
-    httpMetrics,
+    httpMetrics: registered.metrics ? httpMetrics : undefined,
     memorySpans: exporters.memorySpans,
     metricsReader,
     healths: exporters.healths,

@@ -10,11 +10,13 @@ import { connect } from 'node:net';
 import {
   type Attributes,
   context,
+  metrics,
   propagation,
   ROOT_CONTEXT,
   SpanStatusCode,
   TraceFlags,
   trace,
+  ValueType,
 } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
 import { resourceFromAttributes } from '@opentelemetry/resources';
@@ -27,6 +29,7 @@ import {
   MeterProvider,
   MetricReader,
 } from '@opentelemetry/sdk-metrics';
+import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TelemetryClient } from '../src/client.js';
 import { resolveConfig } from '../src/config.js';
@@ -128,6 +131,9 @@ describe('the request span', () => {
       span.addEvent('cache.miss', { key: 'user:7', bad: { x: 1 } as unknown as string });
       span.recordException(new TypeError('soft failure'));
       span.recordException('a string');
+      span.recordException('' as unknown as Error);
+      span.addEvent('no time', {}, null as unknown as number);
+      span.addEvent('epoch time', {}, Date.now());
       span.setStatus({ code: SpanStatusCode.OK });
       span.setStatus({ code: SpanStatusCode.ERROR, message: 'ignored: OK is final' });
     };
@@ -161,6 +167,9 @@ describe('the request span', () => {
         return { name: e.name, attributes };
       });
     expect(events(server)).toEqual(events(reference));
+    // An event at an epoch time is placed at that time (not read as a monotonic reading).
+    const epochEvent = server?.events.find((e) => e.name === 'epoch time');
+    expect(Math.abs((epochEvent?.time[0] ?? 0) * 1000 - Date.now())).toBeLessThan(60_000);
     expect(server?.events[1]?.attributes).toMatchObject({
       'exception.type': 'TypeError',
       'exception.message': 'soft failure',
@@ -225,6 +234,36 @@ class OnDemandReader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}
 }
 
+describe('with another SDK registered first', () => {
+  it('leaves the request spans and HTTP metrics to the global API (that SDK), like every other library', async () => {
+    const otherExporter = new InMemorySpanExporter();
+    const other = new TracerProvider({ spanProcessors: [new SimpleSpanProcessor({ exporter: otherExporter })] });
+    trace.setGlobalTracerProvider(other);
+    const otherMeters = new MeterProvider({ readers: [new OnDemandReader()] });
+    metrics.setGlobalMeterProvider(otherMeters);
+    try {
+      startPipeline();
+      const pipeline = getState()?.pipeline;
+      expect(pipeline?.requestSpans).toBeUndefined();
+      expect(pipeline?.httpMetrics).toBeUndefined();
+      const lifecycle = getHttpLifecycle();
+      if (lifecycle === undefined) throw new Error('no lifecycle');
+      const port = await serve(lifecycle, (_req, res) => res.end('ok'));
+      await send(port, '/elsewhere');
+      await waitFor(() => otherExporter.getFinishedSpans().length === 1);
+      expect(otherExporter.getFinishedSpans()[0]?.attributes['url.path']).toBe('/elsewhere');
+      expect(pipeline?.memorySpans?.getFinishedSpans()).toHaveLength(0);
+    } finally {
+      await client?.shutdown();
+      client = undefined;
+      trace.disable();
+      metrics.disable();
+      await other.shutdown();
+      await otherMeters.shutdown();
+    }
+  });
+});
+
 describe('the duration cells', () => {
   // Values on, around and between the bucket boundaries, and past the last one.
   const values = [0, 0.001, 0.005, 0.0051, 0.01, 0.03, 0.1, 0.1000001, 0.6, 1, 2.5, 7.4, 10, 10.5, 42, 0.02];
@@ -260,6 +299,26 @@ describe('the duration cells', () => {
     expect(shared).toHaveLength(1);
     expect(shared[0]?.count).toBe(300 - 256);
     expect(entry.durationSeries(100, 'http', '1.1', false).attributes['http.response.status_code']).toBe(100);
+  });
+
+  it('fold series past the SDK’s cardinality limit into one otel.metric.overflow series, as the SDK does', async () => {
+    const series = Array.from({ length: 2100 }, (_, i) => {
+      const cell = new DurationSeries({ 'http.route': `/r${i}` });
+      cell.record(0.001 * (i + 1));
+      return cell;
+    });
+    const store = new HttpMetricsStore(resourceFromAttributes({}), { name: 'scope' });
+    store.attach({ series: () => series, observeActive: (observe) => observe(1, { m: 'GET' }) });
+    const { resourceMetrics } = await store.producer(() => AggregationTemporality.CUMULATIVE).collect();
+    const [duration, active] = resourceMetrics.scopeMetrics[0]?.metrics ?? [];
+    const points = (duration as HistogramMetricData).dataPoints;
+    expect(points).toHaveLength(2000);
+    const overflow = points.at(-1);
+    expect(overflow?.attributes).toEqual({ 'otel.metric.overflow': true });
+    expect(overflow?.value.count).toBe(2100 - 1999);
+    expect(points.reduce((sum, p) => sum + p.value.count, 0)).toBe(2100);
+    // As the SDK's observable up-down counter without a value type: doubles.
+    expect(active?.descriptor.valueType).toBe(ValueType.DOUBLE);
   });
 
   it('are reported cumulatively or as deltas, per reader', async () => {
@@ -473,6 +532,15 @@ describe('log records handed straight to the processors', () => {
     });
     expect(direct.enabled(SeverityNumber.ERROR, ctx)).toBe(true);
     direct.emit(SeverityNumber.ERROR, 'ERROR', 'failed', attributes(), ctx, error);
+    // Past the SDK's rules (an empty key, more than 128 attributes): the same record as the SDK's.
+    const many = Object.fromEntries([['', 'empty key'], ...Array.from({ length: 140 }, (_, i) => [`k${i}`, i])]);
+    provider.getLogger('@autotelemetry/core').emit({
+      severityNumber: SeverityNumber.UNSPECIFIED,
+      body: 'many',
+      attributes: { ...many },
+      context: ctx,
+    });
+    direct.emit(SeverityNumber.UNSPECIFIED, undefined as unknown as string, 'many', { ...many }, ctx);
     for (const record of touched) record.setAttribute('too.late', true);
     const view = (r: ReturnType<InMemoryLogRecordExporter['getFinishedLogRecords']>[number] | undefined) => ({
       attributes: r?.attributes,
@@ -486,6 +554,10 @@ describe('log records handed straight to the processors', () => {
     const [sdkRecord] = sdkExporter.getFinishedLogRecords();
     const [directRecord] = directExporter.getFinishedLogRecords();
     expect(view(directRecord)).toEqual(view(sdkRecord));
+    const [, sdkMany] = sdkExporter.getFinishedLogRecords();
+    const [, directMany] = directExporter.getFinishedLogRecords();
+    expect(view(directMany)).toEqual(view(sdkMany));
+    expect(directMany?.droppedAttributesCount).toBeGreaterThan(0);
     expect(directRecord?.attributes).toMatchObject({
       'exception.type': 'E_BOOM',
       'exception.message': 'boom',

@@ -45,6 +45,46 @@ export type TemporalityOf = (instrumentType: InstrumentType) => AggregationTempo
 
 const BOUNDARIES: number[] = [...HTTP_SERVER_DURATION_BUCKETS];
 
+/** The SDK's cardinality limit of a metric stream, and the attribute of the series past it. */
+const CARDINALITY_LIMIT = 2000;
+const OVERFLOW_ATTRIBUTES: Attributes = Object.freeze({ 'otel.metric.overflow': true });
+
+/**
+ * The SDK's rule past the cardinality limit: the first 1,999 series are kept, every further one is folded into
+ * one series whose only attribute is `otel.metric.overflow: true`.
+ */
+function foldOverflow(dataPoints: HistogramMetricData['dataPoints']): void {
+  if (dataPoints.length <= CARDINALITY_LIMIT) return;
+  const folded = dataPoints.splice(CARDINALITY_LIMIT - 1);
+  const first = folded[0] as (typeof folded)[number];
+  const counts = first.value.buckets.counts.map(() => 0);
+  let count = 0;
+  let sum = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const point of folded) {
+    const value = point.value;
+    value.buckets.counts.forEach((n, i) => {
+      counts[i] = (counts[i] as number) + n;
+    });
+    count += value.count;
+    sum += value.sum ?? 0;
+    if (value.min !== undefined && value.min < min) min = value.min;
+    if (value.max !== undefined && value.max > max) max = value.max;
+  }
+  dataPoints.push({
+    startTime: first.startTime,
+    endTime: first.endTime,
+    attributes: OVERFLOW_ATTRIBUTES,
+    value: {
+      buckets: { boundaries: first.value.buckets.boundaries, counts },
+      sum,
+      count,
+      ...(min <= max ? { min, max } : {}),
+    },
+  });
+}
+
 /** The cells of one pipeline's HTTP metrics and the producers its readers collect them through. */
 export class HttpMetricsStore {
   private source: HttpMetricsSource | undefined;
@@ -136,6 +176,7 @@ export class HttpMetricsStore {
         value: { buckets: { boundaries: BOUNDARIES, counts }, sum: series.sum - (before?.sum ?? 0), count },
       });
     }
+    foldOverflow(dataPoints);
     return {
       descriptor: {
         name: METRIC_HTTP_SERVER_REQUEST_DURATION,
@@ -160,7 +201,7 @@ export class HttpMetricsStore {
         name: METRIC_HTTP_SERVER_ACTIVE_REQUESTS,
         description: 'Number of active HTTP server requests.',
         unit: '{request}',
-        valueType: ValueType.INT,
+        valueType: ValueType.DOUBLE,
       },
       aggregationTemporality: AggregationTemporality.CUMULATIVE,
       dataPointType: DataPointType.SUM,

@@ -33,7 +33,7 @@ export const OVERFLOW_ROUTE = '_OTHER';
  */
 export const MAX_ROUTE_ENTRIES = 1000;
 
-/** Most duration series of one (method, route) pair; further statuses share one series without a status. */
+/** Most duration series of one (method, route) pair; further ones share one labelled by method and route. */
 const MAX_SERIES_PER_ROUTE = 256;
 /** The key of that shared series. */
 const OVERFLOW_STATUS_KEY = -1;
@@ -158,20 +158,22 @@ export class RouteEntry {
     let series = this.byKey.get(key);
     if (series === undefined) {
       // Statuses, schemes and protocol versions are few; the bound only guards against nonsense statuses,
-      // whose records share one series without a status code (still counted, never mislabelled).
+      // whose records share one series labelled by method and route alone (counted, never mislabelled).
       const full = this.byKey.size >= MAX_SERIES_PER_ROUTE;
       const statusKey = full ? OVERFLOW_STATUS_KEY : key;
       series = this.byKey.get(statusKey);
       if (series !== undefined) return series;
-      const attributes: Attributes = {
-        [ATTR_HTTP_REQUEST_METHOD]: this.method,
-        [ATTR_URL_SCHEME]: scheme,
-        [ATTR_NETWORK_PROTOCOL_VERSION]: version,
-      };
+      const attributes: Attributes = { [ATTR_HTTP_REQUEST_METHOD]: this.method };
+      if (!full) {
+        attributes[ATTR_URL_SCHEME] = scheme;
+        attributes[ATTR_NETWORK_PROTOCOL_VERSION] = version;
+      }
       if (this.metricRoute !== undefined) attributes[ATTR_HTTP_ROUTE] = this.metricRoute;
-      if (status > 0 && !full) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
-      const errorType = aborted ? ABORTED_ERROR_TYPE : status >= 500 && !full ? String(status) : undefined;
-      if (errorType !== undefined) attributes[ATTR_ERROR_TYPE] = errorType;
+      if (!full) {
+        if (status > 0) attributes[ATTR_HTTP_RESPONSE_STATUS_CODE] = status;
+        const errorType = aborted ? ABORTED_ERROR_TYPE : status >= 500 ? String(status) : undefined;
+        if (errorType !== undefined) attributes[ATTR_ERROR_TYPE] = errorType;
+      }
       series = new DurationSeries(Object.freeze(attributes));
       this.byKey.set(statusKey, series);
     }

@@ -37,7 +37,7 @@ import {
   hrTimeDuration,
   type InstrumentationScope,
   isTimeInput,
-  timeInputToHrTime,
+  isTimeInputHrTime,
 } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import {
@@ -156,22 +156,19 @@ export class RequestSpanFactory {
   }
 }
 
-// Shared until a span needs its own: most request spans never get a link or an event, and keep UNSET.
-const NO_LINKS: Link[] = Object.freeze([]) as unknown as Link[];
-const NO_EVENTS: TimedEvent[] = Object.freeze([]) as unknown as TimedEvent[];
-const UNSET: SpanStatus = Object.freeze({ code: SpanStatusCode.UNSET });
+// Shared until the span ends (the end replaces them), and read-only: processors see ended spans.
 const NOT_ENDED: [number, number] = Object.freeze([0, 0]) as unknown as [number, number];
 const NO_DURATION: [number, number] = Object.freeze([-1, -1]) as unknown as [number, number];
 
 /** A SERVER span of the HTTP lifecycle: an API `Span` and an SDK `ReadableSpan`. */
 export class RequestSpan implements Span, ReadableSpan {
   readonly kind = SpanKind.SERVER;
-  links: Link[] = NO_LINKS;
-  events: TimedEvent[] = NO_EVENTS;
+  readonly links: Link[] = [];
+  readonly events: TimedEvent[] = [];
   readonly startTime: [number, number];
   endTime: [number, number] = NOT_ENDED;
   duration: [number, number] = NO_DURATION;
-  status: SpanStatus = UNSET;
+  status: SpanStatus = { code: SpanStatusCode.UNSET };
   ended = false;
   droppedAttributesCount = 0;
   droppedEventsCount = 0;
@@ -237,7 +234,6 @@ export class RequestSpan implements Span, ReadableSpan {
 
   addEvent(name: string, attributesOrStartTime?: Attributes | TimeInput, startTime?: TimeInput): this {
     if (this.warnIfEnded()) return this;
-    if (this.events === NO_EVENTS) this.events = [];
     if (this.events.length >= LIMITS.eventCountLimit) {
       if (this.droppedEventsCount === 0) diag.debug('Dropping extra events.');
       this.events.shift();
@@ -260,7 +256,6 @@ export class RequestSpan implements Span, ReadableSpan {
 
   addLink(link: Link): this {
     if (this.warnIfEnded()) return this;
-    if (this.links === NO_LINKS) this.links = [];
     if (this.links.length >= LIMITS.linkCountLimit) {
       this.links.shift();
       this.droppedLinksCount++;
@@ -301,7 +296,7 @@ export class RequestSpan implements Span, ReadableSpan {
       if (exception.message) attributes['exception.message'] = exception.message;
       if (exception.stack) attributes['exception.stacktrace'] = exception.stack;
     }
-    if (attributes['exception.type'] !== undefined || attributes['exception.message'] !== undefined) {
+    if (attributes['exception.type'] || attributes['exception.message']) {
       this.addEvent('exception', attributes, time);
     } else {
       diag.warn(`Failed to record an exception ${String(exception)}`);
@@ -315,7 +310,7 @@ export class RequestSpan implements Span, ReadableSpan {
       );
       return;
     }
-    this.finish(endTime === undefined ? this.timeOf(undefined) : this.timeOf(endTime));
+    this.finish(this.timeOf(endTime));
   }
 
   /** @internal Ends the span at a `performance.now()` reading the lifecycle already took. */
@@ -337,11 +332,15 @@ export class RequestSpan implements Span, ReadableSpan {
     for (let i = 0; i < processors.length; i++) (processors[i] as SpanProcessor).onEnd(this);
   }
 
+  /** A time given by user code, read as the SDK's span reads it; anything else is now. */
   private timeOf(time: TimeInput | undefined): [number, number] {
-    if (time === undefined) return hrTimeOf(epochMillis(performance.now()));
-    // A number below the current monotonic reading is a `performance.now()` value, as the SDK reads it.
-    if (typeof time === 'number' && time <= performance.now()) return hrTimeOf(epochMillis(time));
-    return timeInputToHrTime(time) as [number, number];
+    if (typeof time === 'number') {
+      // At or below the current monotonic reading: a `performance.now()` value; above: epoch milliseconds.
+      return time <= performance.now() ? hrTimeOf(epochMillis(time)) : hrTimeOf(time);
+    }
+    if (time instanceof Date) return hrTimeOf(time.getTime());
+    if (isTimeInputHrTime(time)) return [time[0], time[1]];
+    return hrTimeOf(epochMillis(performance.now()));
   }
 
   private warnIfEnded(): boolean {

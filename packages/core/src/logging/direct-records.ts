@@ -22,12 +22,21 @@ import {
 import type { InstrumentationScope } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
-import { addLimitedAttribute } from '../limited-attributes.js';
+import { addLimitedAttribute, DEFAULT_ATTRIBUTE_LIMITS } from '../limited-attributes.js';
 
 function hrTimeNow(): HrTime {
   const ms = Date.now();
   const seconds = Math.trunc(ms / 1000);
   return [seconds, (ms - seconds * 1000) * 1_000_000];
+}
+
+/** Whether `attributes` can be a record's own as they are: no empty key, at most the SDK's count limit. */
+function withinLimits(attributes: Attributes): boolean {
+  let count = 0;
+  for (const key in attributes) {
+    if (key === '' || ++count > DEFAULT_ATTRIBUTE_LIMITS.attributeCountLimit) return false;
+  }
+  return true;
 }
 
 /** The records one pipeline's logger emits: its resource, scope and processors. */
@@ -67,7 +76,11 @@ export class DirectLogRecords {
     context: Context,
     exception?: unknown,
   ): void {
-    const record = new DirectLogRecord(this, severityNumber, severityText, body, attributes, context);
+    // Taken as they are when within the SDK's rules (the usual case: a line's few flattened keys); otherwise
+    // added one by one under them (count limit, empty key), as the SDK's record would.
+    const ready = withinLimits(attributes);
+    const record = new DirectLogRecord(this, severityNumber, severityText, body, ready ? attributes : {}, context);
+    if (!ready) record.setAttributes(attributes);
     if (exception !== undefined && exception !== null) record.setException(exception);
     for (const processor of this.processors) processor.onEmit(record, context);
     record.freeze();
