@@ -11,9 +11,16 @@
  * destination) and attributes that throw when read.
  */
 import { once } from 'node:events';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { freePort, type OtlpReceiver, startOtlpReceiver, type Transport } from '@autotelemetry/test-utils';
+import {
+  freePort,
+  type HttpAnswer,
+  httpCall,
+  type OtlpReceiver,
+  startOtlpReceiver,
+  type Transport,
+} from '@autotelemetry/test-utils';
 import { context, trace } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -37,21 +44,8 @@ function footprint(): { listeners: Record<string, number>; resources: Record<str
   return { listeners, resources };
 }
 
-function get(port: number, path: string): Promise<{ status: number; body: string }> {
-  return context.with(suppressTracing(context.active()), () => {
-    return new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, path, agent: false }, (res) => {
-        let body = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          body += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
-      req.on('error', reject);
-      req.end();
-    });
-  });
+function get(port: number, path: string): Promise<HttpAnswer> {
+  return context.with(suppressTracing(context.active()), () => httpCall(port, path));
 }
 
 /** A framework-free app: each request goes through the running pipeline's HTTP lifecycle. */

@@ -6,10 +6,10 @@
  */
 import { once } from 'node:events';
 import type { Server } from 'node:http';
-import { request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestTelemetry, type TestTelemetry } from '@autotelemetry/core/testing';
+import { type HttpAnswer, httpCall } from '@autotelemetry/test-utils';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
@@ -49,24 +49,8 @@ function get(
   port: number,
   path: string,
   options: { method?: string; headers?: Record<string, string> } = {},
-): Promise<{ status: number; body: string }> {
-  return context.with(suppressTracing(context.active()), () => {
-    return new Promise<{ status: number; body: string }>((resolve, reject) => {
-      request(
-        { host: '127.0.0.1', port, path, method: options.method ?? 'GET', headers: options.headers, agent: false },
-        (res) => {
-          let body = '';
-          res.setEncoding('utf8');
-          res.on('data', (chunk: string) => {
-            body += chunk;
-          });
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        },
-      )
-        .on('error', reject)
-        .end();
-    });
-  });
+): Promise<HttpAnswer> {
+  return context.with(suppressTracing(context.active()), () => httpCall(port, path, options));
 }
 
 function serverSpans(): ReadableSpan[] {

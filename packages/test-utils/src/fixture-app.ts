@@ -2,7 +2,7 @@
  * What the adapters' child-process tests share: a span as the fixture apps print it, a plain HTTP call to
  * a fixture on loopback, and starting a fixture that announces its port with a `{"event":"listening"}` line.
  */
-import { request } from 'node:http';
+import { type IncomingHttpHeaders, request } from 'node:http';
 import { type NodeProcess, spawnNode } from './processes.js';
 
 /** A finished span as the fixture apps dump it (one JSON line each). */
@@ -19,17 +19,18 @@ export interface DumpedSpan {
   scope: string;
 }
 
-/** An HTTP answer: status and body text. */
+/** An HTTP answer: status, body text and response headers. */
 export interface HttpAnswer {
   status: number;
   body: string;
+  headers: IncomingHttpHeaders;
 }
 
 /** Sends one request to 127.0.0.1:`port` on a fresh connection and reads the whole answer. */
 export function httpCall(
   port: number,
   path: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  options: { method?: string; headers?: Record<string, string | string[]>; body?: string } = {},
 ): Promise<HttpAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(
@@ -40,7 +41,7 @@ export function httpCall(
         res.on('data', (chunk: string) => {
           body += chunk;
         });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
       },
     );
     req.on('error', reject);
