@@ -38,6 +38,7 @@ import {
   type InstrumentationScope,
   isTimeInput,
   isTimeInputHrTime,
+  millisToHrTime,
 } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import {
@@ -101,12 +102,6 @@ export function epochMillis(perfNow: number): number {
     clockOffset = Date.now() - clockSyncedAt;
   }
   return perfNow + clockOffset;
-}
-
-/** `[seconds, nanoseconds]` of epoch milliseconds (sub-microsecond precision is not kept). */
-function hrTimeOf(epochMs: number): [number, number] {
-  const seconds = Math.trunc(epochMs / 1000);
-  return [seconds, Math.round((epochMs - seconds * 1000) * 1000) * 1000];
 }
 
 /** Starts request spans for one pipeline: its resource, sampler and span processors. */
@@ -184,7 +179,7 @@ export class RequestSpan implements Span, ReadableSpan {
     readonly attributes: Attributes,
     private readonly startPerfNow: number,
   ) {
-    this.startTime = hrTimeOf(epochMillis(startPerfNow));
+    this.startTime = millisToHrTime(epochMillis(startPerfNow));
     this.attributesCount = Object.keys(attributes).length;
   }
 
@@ -316,7 +311,7 @@ export class RequestSpan implements Span, ReadableSpan {
   /** @internal Ends the span at a `performance.now()` reading the lifecycle already took. */
   endAt(perfNow: number): void {
     if (this.ended) return;
-    this.finish(hrTimeOf(epochMillis(perfNow)));
+    this.finish(millisToHrTime(epochMillis(perfNow)));
   }
 
   private finish(endTime: [number, number]): void {
@@ -336,11 +331,11 @@ export class RequestSpan implements Span, ReadableSpan {
   private timeOf(time: TimeInput | undefined): [number, number] {
     if (typeof time === 'number') {
       // At or below the current monotonic reading: a `performance.now()` value; above: epoch milliseconds.
-      return time <= performance.now() ? hrTimeOf(epochMillis(time)) : hrTimeOf(time);
+      return time <= performance.now() ? millisToHrTime(epochMillis(time)) : millisToHrTime(time);
     }
-    if (time instanceof Date) return hrTimeOf(time.getTime());
+    if (time instanceof Date) return millisToHrTime(time.getTime());
     if (isTimeInputHrTime(time)) return [time[0], time[1]];
-    return hrTimeOf(epochMillis(performance.now()));
+    return millisToHrTime(epochMillis(performance.now()));
   }
 
   private warnIfEnded(): boolean {

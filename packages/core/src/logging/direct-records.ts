@@ -19,16 +19,10 @@ import {
   type SpanContext,
   trace,
 } from '@opentelemetry/api';
-import type { InstrumentationScope } from '@opentelemetry/core';
+import { type InstrumentationScope, millisToHrTime } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { addLimitedAttribute, DEFAULT_ATTRIBUTE_LIMITS } from '../limited-attributes.js';
-
-function hrTimeNow(): HrTime {
-  const ms = Date.now();
-  const seconds = Math.trunc(ms / 1000);
-  return [seconds, (ms - seconds * 1000) * 1_000_000];
-}
 
 /** Whether `attributes` can be a record's own as they are: no empty key, at most the SDK's count limit. */
 function withinLimits(attributes: Attributes): boolean {
@@ -111,7 +105,7 @@ class DirectLogRecord implements ReadWriteLogRecord {
     readonly attributes: Attributes,
     context: Context,
   ) {
-    this.hrTime = hrTimeNow();
+    this.hrTime = millisToHrTime(Date.now());
     this.hrTimeObserved = this.hrTime;
     const spanContext = trace.getSpanContext(context);
     this.spanContext = spanContext !== undefined && isSpanContextValid(spanContext) ? spanContext : undefined;
