@@ -96,7 +96,8 @@ function buildHeads(name: string): (string | undefined)[] {
   return heads;
 }
 
-function headFor(name: string, levelName: string): string {
+/** `","level":…,"logger":…,"message":` for a logger name and a level name. */
+export function headFor(name: string, levelName: string): string {
   return `","level":${quote(levelName)},"logger":${quote(name)},"message":`;
 }
 
@@ -373,7 +374,31 @@ export function formatJsonLine(this: LineSource, obj: object, msg: unknown, leve
     if (error !== undefined && level >= ERROR_LEVEL) recordOnSpan(span, error);
   }
   if (bridged) bridgeLine(this, parts, level, message, values, error, ctx);
-  const head = parts.heads[level] ?? headFor(parts.name, levelName(this, level));
+  return jsonLine(
+    parts,
+    time,
+    parts.heads[level] ?? headFor(parts.name, levelName(this, level)),
+    message,
+    trace,
+    data,
+    errorJson,
+  );
+}
+
+/**
+ * A JSON line from a logger's parts: `head` its level/logger fragment, `message` the raw message (quoted
+ * here), `trace` the ids fragment, `data` and `errorJson` JSON text or `''`. Shared by the logger's own lines
+ * and the lines written from prepared fragments (logger.ts `preparedLineWriter`).
+ */
+export function jsonLine(
+  parts: LoggerParts,
+  time: string,
+  head: string,
+  message: string,
+  trace: string,
+  data: string,
+  errorJson: string,
+): string {
   return `{"timestamp":"${time}${head}${quote(message)}${parts.shared.service}${trace}${data === '' ? '' : `,"data":${data}`}${errorJson === '' ? '' : `,"error":${errorJson}`}${parts.tail}`;
 }
 

@@ -20,6 +20,8 @@ import {
   childParts,
   formatJsonLine,
   formatTextLine,
+  headFor,
+  jsonLine,
   LEVEL_NAMES,
   type LineShared,
   type LoggerParts,
@@ -32,7 +34,7 @@ import {
 import { isoTimestamp, localTimestamp } from './logging/clock.js';
 import { flushStream, openDestination } from './logging/destination.js';
 import { OtelLogBridge } from './logging/otel-bridge.js';
-import { isError, LOG_LIMITS, quote, SafeJson, truncateString } from './logging/safe-json.js';
+import { isError, LOG_LIMITS, SafeJson, truncateString } from './logging/safe-json.js';
 import { traceJsonFragment } from './logging/trace-context.js';
 
 export { LOG_LIMITS } from './logging/safe-json.js';
@@ -292,11 +294,8 @@ export function preparedLineWriter(logger: unknown, dataKeys: readonly string[])
       // Read at each line: a child made by setBindings, a level added later, all keep working.
       const current = internal[PARTS];
       const text = message.length > LOG_LIMITS.maxStringLength ? truncateString(message) : message;
-      const head = current.heads[level];
-      if (head === undefined) return;
-      stream.write(
-        `{"timestamp":"${time()}${head}${quote(text)}${current.shared.service}${traceJsonFragment(span)},"data":${data}${current.tail}`,
-      );
+      const head = current.heads[level] ?? headFor(current.name, LEVEL_NAMES[level] ?? String(level));
+      stream.write(jsonLine(current, time(), head, text, traceJsonFragment(span), data, ''));
       const bridge = current.shared.bridge;
       if (bridge === undefined || !bridge.enabled(level, context)) return;
       current.contextAttributes ??= bridge.contextAttributes(current.context);
