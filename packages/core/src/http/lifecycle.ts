@@ -670,7 +670,7 @@ export class HttpLifecycle {
     };
     const writer = this.accessWriter;
     if (writer === undefined) {
-      context.with(record.context, writeAccessLine, undefined, logger, LEVEL_METHOD[level], facts);
+      context.with(record.context, logAccessLine, undefined, logger, LEVEL_METHOD[level], facts);
       return;
     }
     writer.write(
@@ -715,7 +715,7 @@ function writeErrorLine(this: HttpLifecycle, record: RequestRecord): void {
 }
 
 /** Writes the access line the ordinary way (a logger without a prepared-line writer), inside the request's context. */
-function writeAccessLine(logger: RequestLogger, method: LevelMethodName, facts: AccessLineFacts): void {
+function logAccessLine(logger: RequestLogger, method: LevelMethodName, facts: AccessLineFacts): void {
   logger[method](accessMessage(facts), accessDataObject(facts));
 }
 
