@@ -1,5 +1,6 @@
 /** A plain HTTP client for the tests: one request on a fresh connection, the whole answer as text. */
 import { request } from 'node:http';
+import { httpCall } from '@autotelemetry/test-utils';
 
 /** An answer: status, headers, body text. */
 export interface Answer {
@@ -16,28 +17,11 @@ export function call(
   headers: Record<string, string> = {},
   body?: unknown,
 ): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port,
-        method,
-        path,
-        agent: false,
-        headers: payload === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(payload);
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return httpCall(port, path, {
+    method,
+    headers: payload === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+    body: payload,
   });
 }
 
