@@ -15,6 +15,7 @@ export * from './http/prometheus-text.js';
 export * from './http/route.js';
 export type { LogSink } from './log-sink.js';
 export * from './logger.js';
+export { addTraceIdsToPinoLogger } from './logging/pino-trace-ids.js';
 export * from './measure.js';
 export type { BoundedMemorySpanExporter, SnapshotMetricReader } from './memory-exporters.js';
 export * from './naming.js';

@@ -12,6 +12,7 @@
  * add per-request listeners and closures of its own.
  */
 import {
+  addTraceIdsToPinoLogger,
   getHttpLifecycle,
   getRequestRecord,
   getState,
@@ -32,7 +33,6 @@ import { addHooksToExistingChildren } from './late-registration.js';
 import { isAutotelemetryLogController } from './log-controller.js';
 import { metricsRoutePath, registerMetricsRoute } from './metrics-route.js';
 import { isRegistered, markRegistered } from './registration.js';
-import { hookRequestLog, isRequestLogHooked } from './request-log.js';
 import { routeConfig } from './route-config.js';
 
 /** Options of the plugin: the core's options, plus what only the Fastify adapter does. */
@@ -70,7 +70,6 @@ function onRequest(this: unknown, request: FastifyRequest, reply: FastifyReply, 
     done();
     return;
   }
-  if (!isRequestLogHooked(request)) hookRequestLog(request);
   const url = config?.url;
   if (typeof url === 'string') record.setRoute(url);
   record.run(done);
@@ -185,6 +184,9 @@ function autotelemetryPlugin(
       );
     }
     if (metricsPath !== undefined) registerMetricsRoute(fastify, metricsPath);
+    // The app's own logger stays Fastify's logger; a pino one also stamps the ids of the span a line is
+    // written in (an AutoTelemetry logger already does).
+    if (!fastifyLogsThroughTelemetry(fastify)) addTraceIdsToPinoLogger(fastify.log);
     warnOnDuplicateRequestLines(fastify);
   } catch (error) {
     done(error as Error);
@@ -203,8 +205,9 @@ function autotelemetryPlugin(
  *
  * Starts the telemetry pipeline if none is running (options are the core's; environment variables and the
  * app's package.json fill in the rest), then every request gets a SERVER span named `METHOD /route/:template`
- * (plugin prefixes included), the HTTP metrics, an access log line, a `request.log` whose lines carry the
- * trace ids, and the context for outgoing calls. A route opts out with `config: { telemetry: false }`.
+ * (plugin prefixes included), the HTTP metrics, an access log line and the context for outgoing calls.
+ * `request.log` stays the logger the app gave Fastify; when it is pino (Fastify's own), its lines written
+ * inside a request also carry the request's `trace_id`/`span_id`. A route opts out with `config: { telemetry: false }`.
  * Registration fails with a `ConfigError` naming the option for a bad option; nothing throws afterwards.
  */
 export const autotelemetry: FastifyPluginCallback<AutotelemetryPluginOptions> = fastifyPlugin(autotelemetryPlugin, {

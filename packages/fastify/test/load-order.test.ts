@@ -102,10 +102,11 @@ describe.each([
     const echoes = servers.filter((s) => s.name === 'GET /api/v1/echo');
     expect(echoes.map((s) => s.parentSpanId).sort()).toEqual(clients.map((c) => c.spanId).sort());
 
-    // The handler's request.log line carries the request span's ids; one access line per request.
+    // The handler's request.log line carries the request span's ids — in the schema when Fastify logs through
+    // AutoTelemetry, in the app's own pino format otherwise; one access line per request.
     await proc.exited;
     const lines = proc.json().filter((l) => typeof l.message === 'string');
-    const line = lines.find((l) => l.message === 'user requested');
+    const line = proc.json().find((l) => l.message === 'user requested' || l.msg === 'user requested');
     expect(line?.trace_id).toBe(TRACE_ID);
     expect(line?.span_id).toBe(userSpan.spanId);
     const access = lines.filter(
