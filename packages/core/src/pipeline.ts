@@ -7,7 +7,7 @@
 import { logs as apiLogs, context, metrics, propagation, trace } from '@opentelemetry/api';
 import { logs as logsApi } from '@opentelemetry/api-logs';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } from '@opentelemetry/core';
+import { CompositePropagator, W3CBaggagePropagator } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import { LoggerProvider, type LogRecordProcessor } from '@opentelemetry/sdk-logs';
 import { type IMetricReader, MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -25,6 +25,7 @@ import { type ExitExportReport, exportPendingSync } from './exit-export.js';
 import type { ExportHealth } from './export-health.js';
 import { createExporters } from './exporters.js';
 import { GuardedLogRecordProcessor, GuardedSpanProcessor } from './guarded-processors.js';
+import { ExcludedPathsSampler } from './http/excluded-paths-sampler.js';
 import { HttpMetricsStore } from './http/metrics-producer.js';
 import { HTTP_INSTRUMENTATION_SCOPE, RequestSpanFactory } from './http/request-span.js';
 import {
@@ -42,6 +43,7 @@ import { type BoundedMemorySpanExporter, SnapshotMetricReader } from './memory-e
 import type { Notices } from './notices.js';
 import { installDiagLogger } from './otel-diag.js';
 import { type PrometheusEndpoint, startPrometheusEndpoint } from './prometheus.js';
+import { W3CTraceContextLevel2Propagator } from './propagation/trace-context-propagator.js';
 import { buildResource } from './resource.js';
 import { type RuntimeMetrics, startRuntimeMetrics } from './runtime-metrics.js';
 
@@ -176,7 +178,12 @@ export function createPipeline(config: Config, notices: Notices): Pipeline {
   ];
   if (redactor && spanProcessors.length > 0) spanProcessors.unshift(new RedactingSpanProcessor(redactor));
   const sampler = samplerFor(config.samplingRatio);
-  const tracerProvider = new TracerProvider({ resource, sampler, spanProcessors });
+  // The request spans the lifecycle starts are never for an excluded path; other instrumentations' may be.
+  const tracerProvider = new TracerProvider({
+    resource,
+    sampler: new ExcludedPathsSampler(new Set(config.excludePaths), sampler),
+    spanProcessors,
+  });
   const requestSpans = new RequestSpanFactory(resource, sampler, spanProcessors, { name: HTTP_INSTRUMENTATION_SCOPE });
   const logProcessors: LogRecordProcessor[] = [
     ...(config.logRecordProcessors as unknown as LogRecordProcessor[]).map(
@@ -191,7 +198,7 @@ export function createPipeline(config: Config, notices: Notices): Pipeline {
   registered.context = context.setGlobalContextManager(contextManager);
   if (!registered.context) contextManager.disable();
   registered.propagation = propagation.setGlobalPropagator(
-    new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
+    new CompositePropagator({ propagators: [new W3CTraceContextLevel2Propagator(), new W3CBaggagePropagator()] }),
   );
   registered.trace = trace.setGlobalTracerProvider(tracerProvider);
   registered.metrics = metrics.setGlobalMeterProvider(meterProvider);
