@@ -3,7 +3,8 @@
  * `[a-z0-9][_0-9a-z-*\/@]{0,255}`, values of 1–256 printable ASCII characters other than `,` and `=` that
  * do not end with a space. A received header with any invalid member, or with more than 32 members, is
  * discarded whole (level 2 no longer lets a receiver trim or filter it). Empty and whitespace-only members
- * are allowed and ignored; of a key given twice, the first member is kept.
+ * are allowed and ignored; of a key given twice, the first member is kept. A valid list longer than 512
+ * characters is cut down to 512 as the spec recommends (members over 128 characters first, then from the right).
  */
 import type { TraceState } from '@opentelemetry/api';
 
@@ -51,7 +52,9 @@ export class W3CTraceState implements TraceState {
       if (++count > MAX_TRACE_STATE_MEMBERS) return undefined;
       if (!members.has(key)) members.set(key, value);
     }
-    return members.size === 0 ? undefined : new W3CTraceState(members);
+    if (members.size === 0) return undefined;
+    truncate(members);
+    return new W3CTraceState(members);
   }
 
   /** A trace state with no member (what `set` builds on when a trace starts here). */
@@ -90,6 +93,28 @@ export class W3CTraceState implements TraceState {
     let out = '';
     for (const [key, value] of this.members) out += out === '' ? `${key}=${value}` : `,${key}=${value}`;
     return out;
+  }
+}
+
+/** The longest combined header passed on; past it, members are removed as the spec recommends. */
+export const MAX_TRACE_STATE_LENGTH = 512;
+
+/** A list longer than 512 characters loses its members over 128 characters, then right-most ones, until it fits. */
+function truncate(members: Map<string, string>): void {
+  let length = -1;
+  for (const [key, value] of members) length += key.length + value.length + 2;
+  if (length <= MAX_TRACE_STATE_LENGTH) return;
+  for (const [key, value] of [...members].reverse()) {
+    if (length <= MAX_TRACE_STATE_LENGTH) return;
+    if (key.length + value.length + 1 > 128) {
+      members.delete(key);
+      length -= key.length + value.length + 2;
+    }
+  }
+  for (const [key, value] of [...members].reverse()) {
+    if (length <= MAX_TRACE_STATE_LENGTH) return;
+    members.delete(key);
+    length -= key.length + value.length + 2;
   }
 }
 
