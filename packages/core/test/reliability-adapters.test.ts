@@ -12,11 +12,10 @@
  *   the redaction list): it appears in no exported span, metric or log record, no `/metrics` line and no
  *   output line — while the redaction markers show each place was reached.
  *
- * Adding an adapter is one entry in {@link ADAPTERS} and one fixture app with the same routes.
+ * Adding an adapter is one entry in `ADAPTER_APPS` (adapter-apps.ts) and one fixture app with the same routes.
  */
 import { randomBytes } from 'node:crypto';
 import { get as httpGet, request } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import {
   freePort,
   killAllChildren,
@@ -26,14 +25,8 @@ import {
   startOtlpReceiver,
 } from '@autotelemetry/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADAPTER_APPS } from './adapter-apps.js';
 import { EXTRA_REDACTED_KEY, HOSTILE_PAYLOADS, hostileMessage } from './fixtures/reliability-routes.mjs';
-
-/** Every adapter's reliability fixture app (same routes: /items/:id, /hostile-log/:name, /secret). */
-const ADAPTERS = [
-  { name: 'express', app: '../../express/test/fixtures/reliability-app.mjs' },
-  { name: 'fastify', app: '../../fastify/test/fixtures/reliability-app.mjs' },
-  { name: 'nestjs', app: '../../nestjs/test/fixtures/reliability-app.mjs' },
-] as const;
 
 const TRACE_ID = '4bf92f3577b34da6a3ce929d0e0e4736';
 const PARENT_ID = '00f067aa0ba902b7';
@@ -81,7 +74,7 @@ afterAll(async () => {
   await killAllChildren();
 });
 
-describe.each(ADAPTERS)('$name adapter', (adapter) => {
+describe.each(ADAPTER_APPS)('$name adapter', (adapter) => {
   const secret = `s3cr3t-${randomBytes(12).toString('hex')}`;
   let receiver: OtlpReceiver;
   let app: NodeProcess;
@@ -91,7 +84,7 @@ describe.each(ADAPTERS)('$name adapter', (adapter) => {
   beforeAll(async () => {
     receiver = await startOtlpReceiver({ protocol: 'grpc' });
     metricsPort = await freePort();
-    app = spawnNode(fileURLToPath(new URL(adapter.app, import.meta.url)), {
+    app = spawnNode(adapter.app, {
       env: {
         AUTOTELEMETRY_ENVIRONMENT: 'production',
         OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,

@@ -8,15 +8,9 @@
  */
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { httpCall, killAllChildren, type NodeProcess, spawnNode } from '@autotelemetry/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const ADAPTERS = [
-  { name: 'express', app: '../../express/test/fixtures/reliability-app.mjs' },
-  { name: 'fastify', app: '../../fastify/test/fixtures/reliability-app.mjs' },
-  { name: 'nestjs', app: '../../nestjs/test/fixtures/reliability-app.mjs' },
-] as const;
+import { ADAPTER_APPS } from './adapter-apps.js';
 
 const TRACE_ID = '12345678901234567890123456789012';
 const PARENT_ID = '1234567890123456';
@@ -58,7 +52,7 @@ afterAll(async () => {
   await killAllChildren();
 });
 
-describe.each(ADAPTERS)('$name adapter', (adapter) => {
+describe.each(ADAPTER_APPS)('$name adapter', (adapter) => {
   let app: NodeProcess;
   let port: number;
   let harness: Server;
@@ -72,7 +66,7 @@ describe.each(ADAPTERS)('$name adapter', (adapter) => {
     });
     await new Promise<void>((resolve) => harness.listen(0, '127.0.0.1', resolve));
     harnessPort = (harness.address() as AddressInfo).port;
-    app = spawnNode(fileURLToPath(new URL(adapter.app, import.meta.url)), {
+    app = spawnNode(adapter.app, {
       env: { AUTOTELEMETRY_ENVIRONMENT: 'test', AUTOTELEMETRY_RUNTIME_METRICS: 'false' },
     });
     port = Number((await app.waitForLine(/^READY \d+$/)).split(' ')[1]);

@@ -207,7 +207,8 @@ function autotelemetryPlugin(
  * app's package.json fill in the rest), then every request gets a SERVER span named `METHOD /route/:template`
  * (plugin prefixes included), the HTTP metrics, an access log line and the context for outgoing calls.
  * `request.log` stays the logger the app gave Fastify; when it is pino (Fastify's own), its lines written
- * inside a request also carry the request's `trace_id`/`span_id`. A route opts out with `config: { telemetry: false }`.
+ * inside a request also carry the request's `trace_id`/`span_id`. A route opts out with
+ * `config: { telemetry: false }`.
  * Registration fails with a `ConfigError` naming the option for a bad option; nothing throws afterwards.
  */
 export const autotelemetry: FastifyPluginCallback<AutotelemetryPluginOptions> = fastifyPlugin(autotelemetryPlugin, {

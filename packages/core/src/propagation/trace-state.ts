@@ -10,20 +10,14 @@ import type { TraceState } from '@opentelemetry/api';
 
 /** The most members a list may have. */
 export const MAX_TRACE_STATE_MEMBERS = 32;
+/** The longest combined header passed on; past it, members are removed as the spec recommends. */
+export const MAX_TRACE_STATE_LENGTH = 512;
+/** A member longer than this is the first to go when a list is cut down to {@link MAX_TRACE_STATE_LENGTH}. */
+const LONG_MEMBER = 128;
 
 const KEY = /^[a-z0-9][_0-9a-z\-*/@]{0,255}$/;
 // 0–255 characters of 0x20–0x7E except `,` (0x2C) and `=` (0x3D), then one of those that is not a space.
 const VALUE = /^[\x20-\x2b\x2d-\x3c\x3e-\x7e]{0,255}[\x21-\x2b\x2d-\x3c\x3e-\x7e]$/;
-
-/** Whether `key` is a valid list-member key. */
-export function isValidTraceStateKey(key: string): boolean {
-  return KEY.test(key);
-}
-
-/** Whether `value` is a valid list-member value. */
-export function isValidTraceStateValue(value: string): boolean {
-  return VALUE.test(value);
-}
 
 /** An immutable level-2 `tracestate`: `set` and `unset` return a new one. */
 export class W3CTraceState implements TraceState {
@@ -55,11 +49,6 @@ export class W3CTraceState implements TraceState {
     if (members.size === 0) return undefined;
     truncate(members);
     return new W3CTraceState(members);
-  }
-
-  /** A trace state with no member (what `set` builds on when a trace starts here). */
-  static empty(): W3CTraceState {
-    return new W3CTraceState(new Map());
   }
 
   get(key: string): string | undefined {
@@ -96,25 +85,24 @@ export class W3CTraceState implements TraceState {
   }
 }
 
-/** The longest combined header passed on; past it, members are removed as the spec recommends. */
-export const MAX_TRACE_STATE_LENGTH = 512;
+/** The length of `key=value`. */
+function memberLength(key: string, value: string): number {
+  return key.length + 1 + value.length;
+}
 
 /** A list longer than 512 characters loses its members over 128 characters, then right-most ones, until it fits. */
 function truncate(members: Map<string, string>): void {
-  let length = -1;
-  for (const [key, value] of members) length += key.length + value.length + 2;
-  if (length <= MAX_TRACE_STATE_LENGTH) return;
-  for (const [key, value] of [...members].reverse()) {
-    if (length <= MAX_TRACE_STATE_LENGTH) return;
-    if (key.length + value.length + 1 > 128) {
+  // Members plus the commas between them.
+  let length = members.size - 1;
+  for (const [key, value] of members) length += memberLength(key, value);
+  for (const longOnly of [true, false]) {
+    for (const [key, value] of [...members].reverse()) {
+      if (length <= MAX_TRACE_STATE_LENGTH) return;
+      const size = memberLength(key, value);
+      if (longOnly && size <= LONG_MEMBER) continue;
       members.delete(key);
-      length -= key.length + value.length + 2;
+      length -= size + 1;
     }
-  }
-  for (const [key, value] of [...members].reverse()) {
-    if (length <= MAX_TRACE_STATE_LENGTH) return;
-    members.delete(key);
-    length -= key.length + value.length + 2;
   }
 }
 
