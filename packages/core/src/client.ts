@@ -2,10 +2,10 @@
  * The client a started pipeline hands back: the seed's `auto_instrument(...)` return value.
  */
 import type { Meter, Tracer } from '@opentelemetry/api';
-import type { Config } from './config.js';
-import type { TelemetryLogger } from './logger.js';
-import { measure } from './measure.js';
-import { traced } from './traced.js';
+import type { Config } from './config/options.js';
+import { measure } from './instrument/measure.js';
+import { traced } from './instrument/traced.js';
+import type { TelemetryLogger } from './logging/logger.js';
 
 /** What `startTelemetry()` / `autoInstrument()` return. */
 export interface TelemetryClient {

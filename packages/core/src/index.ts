@@ -5,25 +5,26 @@
  * @packageDocumentation
  * @module @autotelemetry/core
  */
-export * from './anomaly.js';
+
 export type { TelemetryClient } from './client.js';
-export * from './config.js';
-export * from './environment.js';
-export type { ExportHealth, ExportHealthSnapshot, SignalName } from './export-health.js';
+export * from './config/environment.js';
+export * from './config/options.js';
+export type { ExportHealth, ExportHealthSnapshot, SignalName } from './export/export-health.js';
+export type { BoundedMemorySpanExporter, SnapshotMetricReader } from './export/memory-exporters.js';
 export * from './http/lifecycle.js';
-export * from './http/prometheus-text.js';
 export * from './http/route.js';
-export type { LogSink } from './log-sink.js';
-export * from './logger.js';
+export * from './instrument/anomaly.js';
+export * from './instrument/measure.js';
+export * from './instrument/naming.js';
+export * from './instrument/traced.js';
+export type { LogSink } from './logging/log-sink.js';
+export * from './logging/logger.js';
 export { addTraceIdsToPinoLogger } from './logging/pino-trace-ids.js';
-export * from './measure.js';
-export type { BoundedMemorySpanExporter, SnapshotMetricReader } from './memory-exporters.js';
-export * from './naming.js';
 export type { NoticeSink, Notices } from './notices.js';
-export type { Pipeline } from './pipeline.js';
-export type { PrometheusEndpoint } from './prometheus.js';
-export type { RuntimeMetrics } from './runtime-metrics.js';
+export type { Pipeline } from './pipeline/pipeline.js';
+export type { PrometheusEndpoint } from './pipeline/prometheus.js';
+export * from './pipeline/prometheus-text.js';
+export type { RuntimeMetrics } from './pipeline/runtime-metrics.js';
 export * from './sdk.js';
 export * from './span-failure.js';
 export * from './state.js';
-export * from './traced.js';

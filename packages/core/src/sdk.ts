@@ -7,14 +7,14 @@
  */
 import { metrics, trace } from '@opentelemetry/api';
 import { createClient, type TelemetryClient } from './client.js';
-import { type Config, type ConfigKey, resolveConfig, type TelemetryOptions } from './config.js';
-import { reportFatal } from './fatal-report.js';
-import { createLogger, flushLogger } from './logger.js';
+import { type Config, type ConfigKey, resolveConfig, type TelemetryOptions } from './config/options.js';
+import { createLogger, flushLogger } from './logging/logger.js';
 import { createNotices } from './notices.js';
-import { createPipeline } from './pipeline.js';
-import { installExitHooks } from './shutdown.js';
+import { createPipeline } from './pipeline/pipeline.js';
+import { reportFatal } from './process/fatal-report.js';
+import { installExitHooks } from './process/shutdown.js';
+import { installSyncExitHooks } from './process/sync-exit-hooks.js';
 import { getState, setState } from './state.js';
-import { installSyncExitHooks } from './sync-exit-hooks.js';
 
 /** Logger name of the pipeline's own lines (export outages, port in use…). */
 export const PIPELINE_LOGGER_NAME = 'autotelemetry';

@@ -7,9 +7,9 @@
  * plain objects whose methods work whichever copy created them.
  */
 import type { TelemetryClient } from './client.js';
-import type { Config } from './config.js';
+import type { Config } from './config/options.js';
 import type { Notices } from './notices.js';
-import type { Pipeline } from './pipeline.js';
+import type { Pipeline } from './pipeline/pipeline.js';
 
 /** Everything a started pipeline shares with the helpers (traced, measure, the HTTP lifecycle, adapters). */
 export interface TelemetryState {

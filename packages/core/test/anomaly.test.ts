@@ -7,7 +7,7 @@ import {
   AnomalyDetector,
   getAnomalyDetector,
   setAnomalyDetector,
-} from '../src/anomaly.js';
+} from '../src/instrument/anomaly.js';
 import { setState } from '../src/state.js';
 import { normal, seededRandom } from './anomaly-series.js';
 import { CaptureLogger, pointsOf, startTestPipeline, type TestPipeline } from './otel-test-pipeline.js';

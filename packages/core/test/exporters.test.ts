@@ -18,10 +18,10 @@ import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CompactConsoleSpanExporter, formatSpanLine } from '../src/console-span-exporter.js';
-import { ExportHealth, PROBE_INTERVAL_MS, RECOVERY_CONFIRM_MS } from '../src/export-health.js';
+import { CompactConsoleSpanExporter, formatSpanLine } from '../src/export/console-span-exporter.js';
+import { ExportHealth, PROBE_INTERVAL_MS, RECOVERY_CONFIRM_MS } from '../src/export/export-health.js';
+import { ResilientExporter } from '../src/export/resilient-exporter.js';
 import { createNotices } from '../src/notices.js';
-import { ResilientExporter } from '../src/resilient-exporter.js';
 import { startTelemetry } from '../src/sdk.js';
 import { LogCapture } from '../src/testing.js';
 

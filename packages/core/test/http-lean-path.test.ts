@@ -32,14 +32,14 @@ import {
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TelemetryClient } from '../src/client.js';
-import { resolveConfig } from '../src/config.js';
+import { resolveConfig } from '../src/config/options.js';
 import { accessDataAttributes, accessDataJson, accessDataObject } from '../src/http/access-line.js';
 import { getHttpLifecycle, HttpLifecycle, type RequestLogger } from '../src/http/lifecycle.js';
 import { DurationSeries, RouteEntry } from '../src/http/metrics.js';
 import { HttpMetricsStore } from '../src/http/metrics-producer.js';
 import { HTTP_SERVER_DURATION_BUCKETS } from '../src/http/semconv.js';
-import { createLogger, flushLogger } from '../src/logger.js';
 import { DirectLogRecords } from '../src/logging/direct-records.js';
+import { createLogger, flushLogger } from '../src/logging/logger.js';
 import { LOG_LIMITS } from '../src/logging/safe-json.js';
 import { startTelemetry } from '../src/sdk.js';
 import { getState } from '../src/state.js';

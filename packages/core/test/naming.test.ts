@@ -9,7 +9,7 @@ import {
   NamingError,
   resetNamingMemory,
   spanNameFromIdentifiers,
-} from '../src/naming.js';
+} from '../src/instrument/naming.js';
 import { setState } from '../src/state.js';
 import { CaptureLogger, installState } from './otel-test-pipeline.js';
 

@@ -23,10 +23,10 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
-import { type Config, resolveConfig } from '../src/config.js';
+import { type Config, resolveConfig } from '../src/config/options.js';
 import { HttpMetricsStore } from '../src/http/metrics-producer.js';
 import { HTTP_INSTRUMENTATION_SCOPE, RequestSpanFactory } from '../src/http/request-span.js';
-import type { LogSink } from '../src/log-sink.js';
+import type { LogSink } from '../src/logging/log-sink.js';
 import { setState } from '../src/state.js';
 
 class OnDemandReader extends MetricReader {

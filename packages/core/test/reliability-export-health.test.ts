@@ -6,9 +6,9 @@
  */
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { describe, expect, it } from 'vitest';
-import { ExportHealth, PROBE_INTERVAL_MS, RECOVERY_CONFIRM_MS } from '../src/export-health.js';
+import { ExportHealth, PROBE_INTERVAL_MS, RECOVERY_CONFIRM_MS } from '../src/export/export-health.js';
+import { ResilientExporter } from '../src/export/resilient-exporter.js';
 import { createNotices } from '../src/notices.js';
-import { ResilientExporter } from '../src/resilient-exporter.js';
 
 function harness(answer: () => boolean) {
   const lines: string[] = [];

@@ -25,11 +25,11 @@ import { context, trace } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { getHttpLifecycle } from '../src/http/lifecycle.js';
-import { measure } from '../src/measure.js';
+import { measure } from '../src/instrument/measure.js';
+import { traced } from '../src/instrument/traced.js';
 import { getTelemetry, startTelemetry } from '../src/sdk.js';
 import { getState } from '../src/state.js';
 import { LogCapture } from '../src/testing.js';
-import { traced } from '../src/traced.js';
 
 /** OTLP timeout of the cycles (retries included). */
 const OTLP_TIMEOUT_MS = 1500;

@@ -10,12 +10,12 @@ import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import ts from 'typescript';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { resetNamingMemory } from '../src/naming.js';
-import * as tracedModule from '../src/traced.js';
+import { resetNamingMemory } from '../src/instrument/naming.js';
+import * as tracedModule from '../src/instrument/traced.js';
 import { startTestPipeline, type TestPipeline } from './otel-test-pipeline.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const tracedSource = join(here, '..', 'src', 'traced.js');
+const tracedSource = join(here, '..', 'src', 'instrument', 'traced.js');
 
 let pipeline: TestPipeline;
 beforeAll(() => {

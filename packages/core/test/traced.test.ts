@@ -2,10 +2,10 @@ import * as pathNamespace from 'node:path';
 import { type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ANOMALY_EVENT_NAME, AnomalyDetector, setAnomalyDetector } from '../src/anomaly.js';
-import { NamingError, resetNamingMemory } from '../src/naming.js';
+import { ANOMALY_EVENT_NAME, AnomalyDetector, setAnomalyDetector } from '../src/instrument/anomaly.js';
+import { NamingError, resetNamingMemory } from '../src/instrument/naming.js';
+import { isTraced, traceAll, traced } from '../src/instrument/traced.js';
 import { setState } from '../src/state.js';
-import { isTraced, traceAll, traced } from '../src/traced.js';
 import { CaptureLogger, installState, startTestPipeline, type TestPipeline } from './otel-test-pipeline.js';
 
 let pipeline: TestPipeline;

@@ -3,8 +3,9 @@
  * application's own HTTP server (a Fastify route, an Express handler) instead of, or besides, the pipeline's
  * own endpoint. Same reader and serializer as that endpoint, so both show the same series.
  */
-import { PROMETHEUS_CONTENT_TYPE, renderPrometheusText } from '../prometheus.js';
+
 import { getState } from '../state.js';
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheusText } from './prometheus.js';
 
 /** Content type to answer {@link renderPrometheusMetrics}' text with (the text exposition format 0.0.4). */
 export const PROMETHEUS_TEXT_CONTENT_TYPE: string = PROMETHEUS_CONTENT_TYPE;

@@ -15,9 +15,9 @@
 import { once } from 'node:events';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Config } from './config.js';
-import type { SnapshotMetricReader } from './memory-exporters.js';
-import type { Notices } from './notices.js';
+import type { Config } from '../config/options.js';
+import type { SnapshotMetricReader } from '../export/memory-exporters.js';
+import type { Notices } from '../notices.js';
 
 /** Content type of the Prometheus text exposition format. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';

@@ -7,7 +7,7 @@
  * the next (overloaded, or slower than one signal's timeout but not another's) is one outage until it has
  * answered without a failure for that long.
  */
-import type { Notices } from './notices.js';
+import type { Notices } from '../notices.js';
 
 /** The three OpenTelemetry signals. */
 export type SignalName = 'traces' | 'metrics' | 'logs';

@@ -5,7 +5,7 @@
  * distinct message, and the chatty levels not at all.
  */
 import { type DiagLogger, DiagLogLevel, diag } from '@opentelemetry/api';
-import type { Notices } from './notices.js';
+import type { Notices } from '../notices.js';
 
 /** Numbers and hex ids vary between otherwise identical messages; they are masked to dedupe. */
 function messageKey(message: string): string {

@@ -3,7 +3,7 @@
  * not depend on the logger module (a script may use them without a pipeline), so any object with the
  * seed's `info(message, data?)` call shape will do — the pipeline's pino-based logger has it.
  */
-import { getState } from './state.js';
+import { getState } from '../state.js';
 
 /** A logger the helpers can write to: the seed's call shape `level(message, data?)`. Every level is optional. */
 export interface LogSink {

@@ -15,7 +15,7 @@
  * and a service's first metric export comes long after.
  */
 import type { MeterProvider } from '@opentelemetry/api';
-import type { Notices } from './notices.js';
+import type { Notices } from '../notices.js';
 
 /** Host-metrics groups collected (network groups are left out on purpose). */
 const HOST_METRIC_GROUPS = ['process.cpu', 'process.memory', 'system.cpu', 'system.memory'];

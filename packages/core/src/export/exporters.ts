@@ -11,15 +11,15 @@ import {
   SimpleSpanProcessor,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import type { Config } from './config.js';
+import type { Config } from '../config/options.js';
+import type { HttpMetricsStore } from '../http/metrics-producer.js';
+import type { Notices } from '../notices.js';
+import { LogsSerializer } from '../otlp/logs-serializer.js';
+import { type OtlpSerializer, TraceSerializer } from '../otlp/trace-serializer.js';
 import { CompactConsoleSpanExporter } from './console-span-exporter.js';
 import { ExitCaptureExporter, type ExitExportSources, PendingLogRecords } from './exit-export.js';
 import { ExportHealth } from './export-health.js';
-import type { HttpMetricsStore } from './http/metrics-producer.js';
 import { BoundedMemorySpanExporter } from './memory-exporters.js';
-import type { Notices } from './notices.js';
-import { LogsSerializer } from './otlp/logs-serializer.js';
-import { type OtlpSerializer, TraceSerializer } from './otlp/trace-serializer.js';
 import { withOwnedAgents } from './owned-http-agent.js';
 import { type ExporterLike, ResilientExporter } from './resilient-exporter.js';
 

@@ -14,8 +14,10 @@
 import type { Context, Span } from '@opentelemetry/api';
 import type { AnyValueMap } from '@opentelemetry/api-logs';
 import { pino } from 'pino';
-import type { Config, LogDestination } from './config.js';
-import { parseLogLevel } from './environment.js';
+import { parseLogLevel } from '../config/environment.js';
+import type { Config, LogDestination } from '../config/options.js';
+import { isoTimestamp, localTimestamp } from './clock.js';
+import { flushStream, openDestination } from './destination.js';
 import {
   childParts,
   formatJsonLine,
@@ -31,13 +33,11 @@ import {
   type Serializers,
   serviceFragment,
 } from './log-format.js';
-import { isoTimestamp, localTimestamp } from './logging/clock.js';
-import { flushStream, openDestination } from './logging/destination.js';
-import { OtelLogBridge } from './logging/otel-bridge.js';
-import { isError, LOG_LIMITS, SafeJson, truncateString } from './logging/safe-json.js';
-import { traceJsonFragment } from './logging/trace-context.js';
+import { OtelLogBridge } from './otel-bridge.js';
+import { isError, LOG_LIMITS, SafeJson, truncateString } from './safe-json.js';
+import { traceJsonFragment } from './trace-context.js';
 
-export { LOG_LIMITS } from './logging/safe-json.js';
+export { LOG_LIMITS } from './safe-json.js';
 
 /** The `logger` of lines written by the root logger itself (named loggers come from `getLogger`). */
 export const ROOT_LOGGER_NAME = 'root';

@@ -10,8 +10,8 @@
  * nothing is written or ended here.
  */
 import { SpanStatusCode, trace } from '@opentelemetry/api';
-import type { TelemetryLogger } from './logger.js';
-import { isError } from './logging/safe-json.js';
+import type { TelemetryLogger } from '../logging/logger.js';
+import { isError } from '../logging/safe-json.js';
 
 /** The `logger` of the FATAL line. */
 export const FATAL_LOGGER_NAME = 'process';

@@ -29,12 +29,12 @@ import {
   type Span,
   trace,
 } from '@opentelemetry/api';
-import { type LogSink, resolveLogSink, writeLog } from './log-sink.js';
+import { type LogSink, resolveLogSink, writeLog } from '../logging/log-sink.js';
+import { errorMessage, errorType } from '../span-failure.js';
 import { enforceName } from './naming.js';
 import { currentMeter, currentTracer } from './otel-handles.js';
 import { readAttributesSafely } from './safe-attributes.js';
 import { endObservedSpan, observationStart } from './span-end.js';
-import { errorMessage, errorType } from './span-failure.js';
 
 /** Options of {@link measure}. */
 export interface MeasureOptions<T> {

@@ -21,7 +21,7 @@
  * @packageDocumentation
  */
 import type { Counter, Meter, Span } from '@opentelemetry/api';
-import { type LogSink, resolveLogSink, writeLog } from './log-sink.js';
+import { type LogSink, resolveLogSink, writeLog } from '../logging/log-sink.js';
 import { currentMeter } from './otel-handles.js';
 
 /** What went wrong: a slow call, or a jump of the error rate. */

@@ -12,10 +12,10 @@
 import type { Context, Exception, Span } from '@opentelemetry/api';
 import type { AnyValueMap } from '@opentelemetry/api-logs';
 import { pino } from 'pino';
-import type { Config } from './config.js';
-import type { OtelLogBridge } from './logging/otel-bridge.js';
-import { isError, LOG_LIMITS, quote, type SafeJson, truncateString } from './logging/safe-json.js';
-import { activeContext, spanIn, traceJsonFragment, traceTextFragment } from './logging/trace-context.js';
+import type { Config } from '../config/options.js';
+import type { OtelLogBridge } from './otel-bridge.js';
+import { isError, LOG_LIMITS, quote, type SafeJson, truncateString } from './safe-json.js';
+import { activeContext, spanIn, traceJsonFragment, traceTextFragment } from './trace-context.js';
 
 /** Upper-case level names by pino level number. */
 export const LEVEL_NAMES: Readonly<Record<number, string>> = Object.freeze({

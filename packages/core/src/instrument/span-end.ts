@@ -3,9 +3,9 @@
  * order, because a span event (`anomaly.detected`) can only be added before the span ends.
  */
 import type { Span } from '@opentelemetry/api';
+import { recordSpanFailure } from '../span-failure.js';
+import { getState } from '../state.js';
 import { getAnomalyDetector } from './anomaly.js';
-import { recordSpanFailure } from './span-failure.js';
-import { getState } from './state.js';
 
 /**
  * Start time (`performance.now()`) for the anomaly detector when the running pipeline has anomaly

@@ -8,8 +8,8 @@
 import type { Context } from '@opentelemetry/api';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
-import type { Notices } from './notices.js';
-import { errorMessage } from './span-failure.js';
+import type { Notices } from '../notices.js';
+import { errorMessage } from '../span-failure.js';
 
 /** Reports a processor's failure, once per processor position and hook. */
 function reporter(notices: Notices, kind: string, index: number): (hook: string, error: unknown) => void {

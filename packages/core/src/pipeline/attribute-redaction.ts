@@ -15,7 +15,7 @@
 import type { Attributes, Context } from '@opentelemetry/api';
 import type { IAttributesProcessor, ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
-import { REDACTED } from './logging/safe-json.js';
+import { REDACTED } from '../logging/safe-json.js';
 
 // Attribute keys are few and repeat; clients do not choose them (unlike query keys), but stay bounded anyway.
 const MAX_CACHED_DECISIONS = 4096;

@@ -14,8 +14,8 @@
  *
  * @packageDocumentation
  */
-import { resolveLogSink, writeLog } from './log-sink.js';
-import { getState } from './state.js';
+import { resolveLogSink, writeLog } from '../logging/log-sink.js';
+import { getState } from '../state.js';
 
 /** What a name names. */
 export type NameKind = 'service' | 'span' | 'metric';

@@ -19,15 +19,14 @@ import {
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
-import { AttributeRedactor, RedactingSpanProcessor, redactingMetricView } from './attribute-redaction.js';
-import type { Config } from './config.js';
-import { type ExitExportReport, exportPendingSync } from './exit-export.js';
-import type { ExportHealth } from './export-health.js';
-import { createExporters } from './exporters.js';
-import { GuardedLogRecordProcessor, GuardedSpanProcessor } from './guarded-processors.js';
-import { ExcludedPathsSampler } from './http/excluded-paths-sampler.js';
-import { HttpMetricsStore } from './http/metrics-producer.js';
-import { HTTP_INSTRUMENTATION_SCOPE, RequestSpanFactory } from './http/request-span.js';
+import type { Config } from '../config/options.js';
+import { type ExitExportReport, exportPendingSync } from '../export/exit-export.js';
+import type { ExportHealth } from '../export/export-health.js';
+import { createExporters } from '../export/exporters.js';
+import { type BoundedMemorySpanExporter, SnapshotMetricReader } from '../export/memory-exporters.js';
+import { ExcludedPathsSampler } from '../http/excluded-paths-sampler.js';
+import { HttpMetricsStore } from '../http/metrics-producer.js';
+import { HTTP_INSTRUMENTATION_SCOPE, RequestSpanFactory } from '../http/request-span.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -35,15 +34,16 @@ import {
   ATTR_HTTP_ROUTE,
   ATTR_NETWORK_PROTOCOL_VERSION,
   ATTR_URL_SCHEME,
-} from './http/semconv.js';
-import { enableOutgoingInstrumentation } from './instrumentations.js';
-import { DirectLogRecords } from './logging/direct-records.js';
-import { OTEL_LOGGER_NAME } from './logging/otel-bridge.js';
-import { type BoundedMemorySpanExporter, SnapshotMetricReader } from './memory-exporters.js';
-import type { Notices } from './notices.js';
+} from '../http/semconv.js';
+import { DirectLogRecords } from '../logging/direct-records.js';
+import { OTEL_LOGGER_NAME } from '../logging/otel-bridge.js';
+import type { Notices } from '../notices.js';
+import { W3CTraceContextLevel2Propagator } from '../propagation/trace-context-propagator.js';
+import { AttributeRedactor, RedactingSpanProcessor, redactingMetricView } from './attribute-redaction.js';
+import { GuardedLogRecordProcessor, GuardedSpanProcessor } from './guarded-processors.js';
 import { installDiagLogger } from './otel-diag.js';
+import { enableOutgoingInstrumentation } from './outgoing-instrumentation.js';
 import { type PrometheusEndpoint, startPrometheusEndpoint } from './prometheus.js';
-import { W3CTraceContextLevel2Propagator } from './propagation/trace-context-propagator.js';
 import { buildResource } from './resource.js';
 import { type RuntimeMetrics, startRuntimeMetrics } from './runtime-metrics.js';
 

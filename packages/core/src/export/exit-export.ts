@@ -21,9 +21,9 @@ import type { Context } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
-import type { OtlpProtocol } from './config.js';
-import { LogsSerializer } from './otlp/logs-serializer.js';
-import { TraceSerializer } from './otlp/trace-serializer.js';
+import type { OtlpProtocol } from '../config/options.js';
+import { LogsSerializer } from '../otlp/logs-serializer.js';
+import { TraceSerializer } from '../otlp/trace-serializer.js';
 import type { ExporterLike } from './resilient-exporter.js';
 
 /** Longest time the exit may be held up by the synchronous export. */
