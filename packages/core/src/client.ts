@@ -2,7 +2,7 @@
  * The client a started pipeline hands back: the seed's `auto_instrument(...)` return value.
  */
 import type { Meter, Tracer } from '@opentelemetry/api';
-import type { Config } from './config/options.js';
+import type { Config } from './config/types.js';
 import { measure } from './instrument/measure.js';
 import { traced } from './instrument/traced.js';
 import type { TelemetryLogger } from './logging/logger.js';

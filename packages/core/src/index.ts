@@ -7,8 +7,12 @@
  */
 
 export type { TelemetryClient } from './client.js';
+export { DEFAULT_EXCLUDED_PATHS, DEFAULT_REDACTED_KEYS } from './config/defaults.js';
 export * from './config/environment.js';
-export * from './config/options.js';
+export { CONFIG_OPTIONS, type OptionDefinition } from './config/options.js';
+export { parseResourceAttributesEnv } from './config/parsers.js';
+export * from './config/resolve.js';
+export * from './config/types.js';
 export type { ExportHealth, ExportHealthSnapshot, SignalName } from './export/export-health.js';
 export type { BoundedMemorySpanExporter, SnapshotMetricReader } from './export/memory-exporters.js';
 export * from './http/lifecycle.js';

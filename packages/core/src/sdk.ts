@@ -7,7 +7,8 @@
  */
 import { metrics, trace } from '@opentelemetry/api';
 import { createClient, type TelemetryClient } from './client.js';
-import { type Config, type ConfigKey, resolveConfig, type TelemetryOptions } from './config/options.js';
+import { resolveConfig } from './config/resolve.js';
+import type { Config, ConfigKey, TelemetryOptions } from './config/types.js';
 import { createLogger, flushLogger } from './logging/logger.js';
 import { createNotices } from './notices.js';
 import { createPipeline } from './pipeline/pipeline.js';

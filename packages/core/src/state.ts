@@ -7,7 +7,7 @@
  * plain objects whose methods work whichever copy created them.
  */
 import type { TelemetryClient } from './client.js';
-import type { Config } from './config/options.js';
+import type { Config } from './config/types.js';
 import type { Notices } from './notices.js';
 import type { Pipeline } from './pipeline/pipeline.js';
 

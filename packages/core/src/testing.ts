@@ -19,7 +19,7 @@
 import type { MetricData } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import type { TelemetryClient } from './client.js';
-import type { TelemetryOptions } from './config/options.js';
+import type { TelemetryOptions } from './config/types.js';
 import { getTelemetry, startTelemetry } from './sdk.js';
 import { getState } from './state.js';
 

@@ -10,7 +10,8 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, resolveConfig } from '../src/config/options.js';
+import { resolveConfig } from '../src/config/resolve.js';
+import { ConfigError } from '../src/config/types.js';
 import { getTelemetry, startTelemetry } from '../src/sdk.js';
 import { LogCapture } from '../src/testing.js';
 

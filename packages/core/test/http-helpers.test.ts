@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_REDACTED_KEYS } from '../src/config/options.js';
+import { DEFAULT_REDACTED_KEYS } from '../src/config/defaults.js';
 import { clientAddress } from '../src/http/client-address.js';
 import { HostCache, parseHostHeader } from '../src/http/host.js';
 import { QueryRedactor } from '../src/http/redact.js';

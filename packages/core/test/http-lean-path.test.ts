@@ -32,7 +32,7 @@ import {
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { TelemetryClient } from '../src/client.js';
-import { resolveConfig } from '../src/config/options.js';
+import { resolveConfig } from '../src/config/resolve.js';
 import { accessDataAttributes, accessDataJson, accessDataObject } from '../src/http/access-line.js';
 import { getHttpLifecycle, HttpLifecycle, type RequestLogger } from '../src/http/lifecycle.js';
 import { DurationSeries, RouteEntry } from '../src/http/metrics.js';

@@ -2,7 +2,7 @@ import { metrics, SpanStatusCode, trace } from '@opentelemetry/api';
 import { type Histogram, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { resolveConfig } from '../src/config/options.js';
+import { resolveConfig } from '../src/config/resolve.js';
 import { ANOMALY_EVENT_NAME, AnomalyDetector, setAnomalyDetector } from '../src/instrument/anomaly.js';
 import { MEASURE_LOGGER_NAME, MEASURE_METRICS, measure } from '../src/instrument/measure.js';
 import { NamingError, resetNamingMemory } from '../src/instrument/naming.js';

@@ -23,7 +23,8 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
-import { type Config, resolveConfig } from '../src/config/options.js';
+import { resolveConfig } from '../src/config/resolve.js';
+import type { Config } from '../src/config/types.js';
 import { HttpMetricsStore } from '../src/http/metrics-producer.js';
 import { HTTP_INSTRUMENTATION_SCOPE, RequestSpanFactory } from '../src/http/request-span.js';
 import type { LogSink } from '../src/logging/log-sink.js';

@@ -21,7 +21,7 @@ import type { Context } from '@opentelemetry/api';
 import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
-import type { OtlpProtocol } from '../config/options.js';
+import type { OtlpProtocol } from '../config/types.js';
 import { LogsSerializer } from '../otlp/logs-serializer.js';
 import { TraceSerializer } from '../otlp/trace-serializer.js';
 import type { ExporterLike } from './resilient-exporter.js';

@@ -11,7 +11,7 @@ import {
   SimpleSpanProcessor,
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
-import type { Config } from '../config/options.js';
+import type { Config } from '../config/types.js';
 import type { HttpMetricsStore } from '../http/metrics-producer.js';
 import type { Notices } from '../notices.js';
 import { LogsSerializer } from '../otlp/logs-serializer.js';

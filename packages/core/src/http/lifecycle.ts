@@ -48,8 +48,8 @@ import {
   trace,
 } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
+import { DEFAULT_EXCLUDED_PATHS, DEFAULT_REDACTED_KEYS } from '../config/defaults.js';
 import { LOG_LEVEL_VALUES, type LogLevel } from '../config/environment.js';
-import { DEFAULT_EXCLUDED_PATHS, DEFAULT_REDACTED_KEYS } from '../config/options.js';
 import { getAnomalyDetector } from '../instrument/anomaly.js';
 import { type PreparedLineWriter, preparedLineWriter } from '../logging/logger.js';
 import { errorMessage, errorType } from '../span-failure.js';

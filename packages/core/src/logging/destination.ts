@@ -6,7 +6,7 @@
 import { mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { pino } from 'pino';
-import { ConfigError, type LogDestination } from '../config/options.js';
+import { ConfigError, type LogDestination } from '../config/types.js';
 import { BatchedLineStream } from './batched-stream.js';
 
 /** A stream pino can write lines to. */

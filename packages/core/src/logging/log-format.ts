@@ -12,7 +12,7 @@
 import type { Context, Exception, Span } from '@opentelemetry/api';
 import type { AnyValueMap } from '@opentelemetry/api-logs';
 import { pino } from 'pino';
-import type { Config } from '../config/options.js';
+import type { Config } from '../config/types.js';
 import type { OtelLogBridge } from './otel-bridge.js';
 import { isError, LOG_LIMITS, quote, type SafeJson, truncateString } from './safe-json.js';
 import { activeContext, spanIn, traceJsonFragment, traceTextFragment } from './trace-context.js';

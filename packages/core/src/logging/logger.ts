@@ -15,7 +15,7 @@ import type { Context, Span } from '@opentelemetry/api';
 import type { AnyValueMap } from '@opentelemetry/api-logs';
 import { pino } from 'pino';
 import { parseLogLevel } from '../config/environment.js';
-import type { Config, LogDestination } from '../config/options.js';
+import type { Config, LogDestination } from '../config/types.js';
 import { isoTimestamp, localTimestamp } from './clock.js';
 import { flushStream, openDestination } from './destination.js';
 import {

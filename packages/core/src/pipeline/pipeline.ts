@@ -19,7 +19,7 @@ import {
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
-import type { Config } from '../config/options.js';
+import type { Config } from '../config/types.js';
 import { type ExitExportReport, exportPendingSync } from '../export/exit-export.js';
 import type { ExportHealth } from '../export/export-health.js';
 import { createExporters } from '../export/exporters.js';

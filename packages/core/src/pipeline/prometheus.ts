@@ -15,7 +15,7 @@
 import { once } from 'node:events';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Config } from '../config/options.js';
+import type { Config } from '../config/types.js';
 import type { SnapshotMetricReader } from '../export/memory-exporters.js';
 import type { Notices } from '../notices.js';
 

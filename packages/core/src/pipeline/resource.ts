@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import type { Attributes } from '@opentelemetry/api';
 import { SDK_INFO } from '@opentelemetry/core';
 import { type Resource, resourceFromAttributes } from '@opentelemetry/resources';
-import type { Config } from '../config/options.js';
+import type { Config } from '../config/types.js';
 
 /** Name under which AutoTelemetry identifies itself as an OpenTelemetry distribution. */
 export const DISTRO_NAME = 'autotelemetry';
