@@ -78,7 +78,7 @@ export function startTelemetry(options?: TelemetryOptions): TelemetryClient {
   const logger = createLogger(config);
   // Notices go through the app's logger from the start (a warning while building the pipeline included).
   notices.setSink(logger.getLogger(PIPELINE_LOGGER_NAME));
-  const pipeline = createPipeline(config, notices);
+  const pipeline = createPipeline(config, notices, logger);
   for (const warning of config.warnings) notices.warn(warning);
 
   let stopping: Promise<void> | undefined;
@@ -113,7 +113,7 @@ export function startTelemetry(options?: TelemetryOptions): TelemetryClient {
     },
     shutdown,
   });
-  setState({ config, logger, services: {}, client, pipeline, notices });
+  setState({ config, logger, client, pipeline, notices });
   return client;
 }
 

@@ -1,26 +1,20 @@
 /**
- * The one process-wide AutoTelemetry state.
- *
- * Packages ship as ESM and CJS. An app can load both copies of `@autotelemetry/core` (an ESM adapter and a
- * CJS dependency, say); module-level singletons would then split into two pipelines. So the state lives on
- * `globalThis` under a registered symbol, the way `@opentelemetry/api` keeps its globals. Its members are
- * plain objects whose methods work whichever copy created them.
+ * The one process-wide AutoTelemetry state, with its full types: the configuration, the client, the
+ * pipeline and its notices. The composition (sdk.ts, testing.ts) and the adapters read it here; the folders
+ * read the narrow view of the same slot (state-slot.ts), so that nothing the pipeline is built from depends
+ * on the pipeline.
  */
 import type { TelemetryClient } from './client.js';
 import type { Config } from './config/types.js';
 import type { Notices } from './notices.js';
 import type { Pipeline } from './pipeline/pipeline.js';
+import { readStateSlot, type StateView, writeStateSlot } from './state-slot.js';
 
 /** Everything a started pipeline shares with the helpers (traced, measure, the HTTP lifecycle, adapters). */
-export interface TelemetryState {
+export interface TelemetryState extends StateView {
   readonly config: Config;
-  /**
-   * Root logger of the pipeline (a `TelemetryLogger`, see logger.ts). Typed loosely because helpers accept
-   * any logger with the seed's call shape (see log-sink.ts).
-   */
-  readonly logger: unknown;
-  /** Filled in by the pipeline and the helpers for each other. */
-  readonly services: Record<string, unknown>;
+  /** Room for code that installs a state by hand (tests) to keep its own services; the core keeps none here. */
+  readonly services?: Record<string, unknown>;
   /** The client `startTelemetry()` returned; absent when the state was set without a pipeline (tests). */
   readonly client?: TelemetryClient;
   /** The running pipeline: providers, capture points, health of the exporters. */
@@ -29,16 +23,13 @@ export interface TelemetryState {
   readonly notices?: Notices;
 }
 
-const STATE_KEY = Symbol.for('autotelemetry.state.v1');
-
-type GlobalWithState = typeof globalThis & { [STATE_KEY]?: TelemetryState | undefined };
-
 /** The running pipeline's state, or undefined when none is started. */
 export function getState(): TelemetryState | undefined {
-  return (globalThis as GlobalWithState)[STATE_KEY];
+  // Only setState writes the slot, always with a whole TelemetryState.
+  return readStateSlot() as TelemetryState | undefined;
 }
 
 /** Installs (or, with undefined, clears) the process-wide state. Only the pipeline calls this. */
 export function setState(state: TelemetryState | undefined): void {
-  (globalThis as GlobalWithState)[STATE_KEY] = state;
+  writeStateSlot(state);
 }

@@ -3,7 +3,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HttpLifecycle, type HttpLifecycleOptions, type HttpRequestRecord } from '../src/http/lifecycle.js';
+import type { HttpRequestRecord } from '../src/http/adapter-contract.js';
+import { HttpLifecycle, type HttpLifecycleOptions } from '../src/http/lifecycle.js';
 import { HTTP_SERVER_DURATION_BUCKETS } from '../src/http/semconv.js';
 import {
   CapturedLogger,

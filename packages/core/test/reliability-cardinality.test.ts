@@ -11,8 +11,8 @@ import { context, SpanKind } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { HistogramMetricData } from '@opentelemetry/sdk-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getHttpLifecycle } from '../src/http/lifecycle.js';
 import { MAX_ROUTE_ENTRIES, OVERFLOW_ROUTE } from '../src/http/metrics.js';
+import { getHttpLifecycle } from '../src/http/running-lifecycle.js';
 import { startTestTelemetry, type TestTelemetry } from '../src/testing.js';
 
 let telemetry: TestTelemetry;

@@ -24,7 +24,7 @@ import {
 import { context, trace } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { getHttpLifecycle } from '../src/http/lifecycle.js';
+import { getHttpLifecycle } from '../src/http/running-lifecycle.js';
 import { measure } from '../src/instrument/measure.js';
 import { traced } from '../src/instrument/traced.js';
 import { getTelemetry, startTelemetry } from '../src/sdk.js';

@@ -17,7 +17,8 @@ import type { Notices } from '../notices.js';
 import { LogsSerializer } from '../otlp/logs-serializer.js';
 import { type OtlpSerializer, TraceSerializer } from '../otlp/trace-serializer.js';
 import { CompactConsoleSpanExporter } from './console-span-exporter.js';
-import { ExitCaptureExporter, type ExitExportSources, PendingLogRecords } from './exit-export.js';
+import { ExitCaptureExporter, PendingLogRecords } from './exit-capture.js';
+import type { ExitExportSources } from './exit-sender.js';
 import { ExportHealth } from './export-health.js';
 import { BoundedMemorySpanExporter } from './memory-exporters.js';
 import { withOwnedAgents } from './owned-http-agent.js';
@@ -54,7 +55,7 @@ export interface PipelineExporters {
   readonly logProcessor: LogRecordProcessor | undefined;
   /** Health of each network destination (one per collector). */
   readonly healths: readonly ExportHealth[];
-  /** What a synchronous export at exit can reach (exit-export.ts), when spans or logs go to OTLP. */
+  /** What a synchronous export at exit can reach (exit-capture.ts, exit-sender.ts), when spans or logs go to OTLP. */
   readonly exitExport: ExitExportSources | undefined;
 }
 

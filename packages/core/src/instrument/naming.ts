@@ -15,7 +15,7 @@
  * @packageDocumentation
  */
 import { resolveLogSink, writeLog } from '../logging/log-sink.js';
-import { getState } from '../state.js';
+import { readStateSlot } from '../state-slot.js';
 
 /** What a name names. */
 export type NameKind = 'service' | 'span' | 'metric';
@@ -258,7 +258,7 @@ export function enforceName(kind: NameKind, name: string, strict?: boolean): Nam
   const verdict = checkName(kind, name);
   if (verdict.ok) return verdict;
   const reason = verdict.reason ?? 'it breaks the convention';
-  if (strict ?? getState()?.config.strictNaming ?? false) throw new NamingError(kind, name, reason);
+  if (strict ?? readStateSlot()?.config.strictNaming ?? false) throw new NamingError(kind, name, reason);
   warnOnce(kind, name, reason);
   return verdict;
 }

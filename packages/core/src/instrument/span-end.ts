@@ -4,7 +4,7 @@
  */
 import type { Span } from '@opentelemetry/api';
 import { recordSpanFailure } from '../span-failure.js';
-import { getState } from '../state.js';
+import { readStateSlot } from '../state-slot.js';
 import { getAnomalyDetector } from './anomaly.js';
 
 /**
@@ -12,7 +12,7 @@ import { getAnomalyDetector } from './anomaly.js';
  * detection on, else `NaN` — so one number carries both facts and the clock is not read when unused.
  */
 export function observationStart(): number {
-  return getState()?.config.anomalyDetection === true ? performance.now() : Number.NaN;
+  return readStateSlot()?.config.anomalyDetection === true ? performance.now() : Number.NaN;
 }
 
 /**

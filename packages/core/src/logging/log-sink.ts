@@ -3,7 +3,7 @@
  * not depend on the logger module (a script may use them without a pipeline), so any object with the
  * seed's `info(message, data?)` call shape will do — the pipeline's pino-based logger has it.
  */
-import { getState } from '../state.js';
+import { readStateSlot } from '../state-slot.js';
 
 /** A logger the helpers can write to: the seed's call shape `level(message, data?)`. Every level is optional. */
 export interface LogSink {
@@ -51,7 +51,7 @@ function named(logger: object, name: string): LogSink {
 export function resolveLogSink(explicit: LogSink | false | undefined, name?: string): LogSink | undefined {
   if (explicit === false) return undefined;
   if (explicit) return explicit;
-  const logger = getState()?.logger;
+  const logger = readStateSlot()?.logger;
   if (logger === null || typeof logger !== 'object') return undefined;
   return name === undefined ? (logger as LogSink) : named(logger, name);
 }

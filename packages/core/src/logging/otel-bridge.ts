@@ -5,13 +5,13 @@
  */
 import type { Context } from '@opentelemetry/api';
 import { type AnyValue, type AnyValueMap, type Logger, logs, SeverityNumber } from '@opentelemetry/api-logs';
-import { getState } from '../state.js';
+import { readStateSlot } from '../state-slot.js';
 import type { DirectLogRecords } from './direct-records.js';
 import { isError, LOG_LIMITS, REDACTED, type SafeJson, truncateString } from './safe-json.js';
 
 /** The running pipeline's direct record path (direct-records.ts), when its provider is the registered one. */
 function directRecords(): DirectLogRecords | undefined {
-  return getState()?.pipeline?.logRecords;
+  return readStateSlot()?.pipeline?.logRecords as DirectLogRecords | undefined;
 }
 
 /** Instrumentation scope of the records. */

@@ -1,7 +1,7 @@
 /**
  * A growable protobuf writer for the OTLP encoders: one pass (a nested message reserves one byte for its
  * length and moves its body when the length needs more), strings and hex ids written by `Buffer`'s native
- * encoders, and ready-made byte runs copied in (the attribute cache, attribute-cache.ts).
+ * encoders, and ready-made byte runs copied in (the attribute cache, attributes.ts).
  */
 
 const INITIAL_SIZE = 64 * 1024;

@@ -20,11 +20,13 @@ import {
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
 import type { Config } from '../config/types.js';
-import { type ExitExportReport, exportPendingSync } from '../export/exit-export.js';
+import { type ExitExportReport, exportPendingSync } from '../export/exit-sender.js';
 import type { ExportHealth } from '../export/export-health.js';
 import { createExporters } from '../export/exporters.js';
 import { type BoundedMemorySpanExporter, SnapshotMetricReader } from '../export/memory-exporters.js';
+import type { RequestLogger } from '../http/adapter-contract.js';
 import { ExcludedPathsSampler } from '../http/excluded-paths-sampler.js';
+import { HttpLifecycle } from '../http/lifecycle.js';
 import { HttpMetricsStore } from '../http/metrics-producer.js';
 import { HTTP_INSTRUMENTATION_SCOPE, RequestSpanFactory } from '../http/request-span.js';
 import {
@@ -35,6 +37,7 @@ import {
   ATTR_NETWORK_PROTOCOL_VERSION,
   ATTR_URL_SCHEME,
 } from '../http/semconv.js';
+import { getAnomalyDetector } from '../instrument/anomaly.js';
 import { DirectLogRecords } from '../logging/direct-records.js';
 import { OTEL_LOGGER_NAME } from '../logging/otel-bridge.js';
 import type { Notices } from '../notices.js';
@@ -80,10 +83,15 @@ export interface Pipeline {
   readonly runtimeMetrics: RuntimeMetrics | undefined;
   /** The pipeline's own warnings. */
   readonly notices: Notices;
+  /**
+   * The HTTP request lifecycle the adapters use, made on first call with this pipeline's config, logger and
+   * capture points; undefined when telemetry is disabled.
+   */
+  httpLifecycle(): HttpLifecycle | undefined;
   /** Exports everything buffered now. Never rejects. */
   forceFlush(): Promise<void>;
   /**
-   * Exports the ended spans and log records still pending, synchronously (exit-export.ts): for the `exit`
+   * Exports the ended spans and log records still pending, synchronously (export/exit-sender.ts): for the `exit`
    * event only, when no asynchronous flush can run any more. Never throws.
    */
   exportPendingSync(): ExitExportReport;
@@ -131,10 +139,10 @@ interface Registered {
 }
 
 /**
- * Builds and registers the pipeline for a config. Must be called before the logger is created, so that the
- * logger's OpenTelemetry bridge finds the registered LoggerProvider.
+ * Builds and registers the pipeline for a config. `logger` (the pipeline's root logger) writes the HTTP
+ * lifecycle's access lines and is the parent of its request loggers.
  */
-export function createPipeline(config: Config, notices: Notices): Pipeline {
+export function createPipeline(config: Config, notices: Notices, logger?: RequestLogger): Pipeline {
   const resource = buildResource(config);
   if (!config.enabled) return disabledPipeline(config, resource, notices);
   const registered: Registered = {
@@ -260,23 +268,37 @@ export function createPipeline(config: Config, notices: Notices): Pipeline {
     );
   };
 
+  // The lean paths only where this pipeline is the registered one: with another SDK registered, the
+  // lifecycle reports through the global API to that SDK, as every other library does.
+  const leanRequestSpans = registered.trace ? requestSpans : undefined;
+  const leanHttpMetrics = registered.metrics ? httpMetrics : undefined;
+  let httpLifecycle: HttpLifecycle | undefined;
+
   return {
     config,
     resource,
     tracerProvider,
     meterProvider,
     loggerProvider,
-    // The lean paths only where this pipeline is the registered one: with another SDK registered, the
-    // lifecycle reports through the global API to that SDK, as every other library does.
-    requestSpans: registered.trace ? requestSpans : undefined,
+    requestSpans: leanRequestSpans,
     logRecords,
-    httpMetrics: registered.metrics ? httpMetrics : undefined,
+    httpMetrics: leanHttpMetrics,
     memorySpans: exporters.memorySpans,
     metricsReader,
     healths: exporters.healths,
     prometheus,
     runtimeMetrics,
     notices,
+    httpLifecycle: () =>
+      (httpLifecycle ??= new HttpLifecycle({
+        excludePaths: config.excludePaths,
+        redact: config.redact,
+        accessLog: config.accessLog,
+        logger,
+        anomalyDetector: config.anomalyDetection ? getAnomalyDetector() : undefined,
+        requestSpans: leanRequestSpans,
+        httpMetrics: leanHttpMetrics,
+      })),
     forceFlush: () => settle(forceFlush(), SHUTDOWN_DEADLINE_MS),
     exportPendingSync: () =>
       exporters.exitExport ? exportPendingSync(exporters.exitExport) : { spans: 0, logs: 0, outcome: 'nothing' },
@@ -304,6 +326,7 @@ function disabledPipeline(config: Config, resource: Resource, notices: Notices):
     prometheus: undefined,
     runtimeMetrics: undefined,
     notices,
+    httpLifecycle: () => undefined,
     forceFlush: () => Promise.resolve(),
     exportPendingSync: () => ({ spans: 0, logs: 0, outcome: 'nothing' }),
     shutdown: () => Promise.resolve(),

@@ -4,7 +4,8 @@
  * own endpoint. Same reader and serializer as that endpoint, so both show the same series.
  */
 
-import { getState } from '../state.js';
+import type { SnapshotMetricReader } from '../export/memory-exporters.js';
+import { readStateSlot } from '../state-slot.js';
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheusText } from './prometheus.js';
 
 /** Content type to answer {@link renderPrometheusMetrics}' text with (the text exposition format 0.0.4). */
@@ -16,7 +17,7 @@ export const PROMETHEUS_TEXT_CONTENT_TYPE: string = PROMETHEUS_CONTENT_TYPE;
  * also gives undefined.
  */
 export async function renderPrometheusMetrics(): Promise<string | undefined> {
-  const reader = getState()?.pipeline?.metricsReader;
+  const reader = readStateSlot()?.pipeline?.metricsReader as SnapshotMetricReader | undefined;
   if (reader === undefined) return undefined;
   try {
     return await renderPrometheusText(reader);

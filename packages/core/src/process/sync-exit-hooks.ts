@@ -6,7 +6,7 @@
  *   is about to end the process: the FATAL line is written there, in the context of the code that threw.
  *   A monitor changes nothing in how Node handles the error.
  * - `exit` — `process.exit()`, an uncaught exception, or any other end: what is still pending is exported
- *   synchronously (exit-export.ts). After a completed flush nothing is pending and this costs nothing.
+ *   synchronously (export/exit-sender.ts). After a completed flush nothing is pending and this costs nothing.
  *
  * Both listeners are removed by the returned function, so start/shutdown cycles leave nothing behind.
  */

@@ -1,5 +1,5 @@
 /**
- * Delivering what is pending when the process ends without giving the pipeline a turn of the event loop:
+ * The exit export's sender: delivering what is pending when the process ends without giving the pipeline a turn of the event loop:
  * `process.exit()` called by the application, or an uncaught exception. Node then runs only the synchronous
  * `exit` listeners, so an ordinary (asynchronous) export never leaves the process.
  *
@@ -17,77 +17,15 @@
  * in flight is sent again, so a collector may receive it twice (at-least-once at exit, never lost by us).
  */
 import { spawnSync } from 'node:child_process';
-import type { Context } from '@opentelemetry/api';
-import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
-import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { OtlpProtocol } from '../config/types.js';
 import { LogsSerializer } from '../otlp/logs-serializer.js';
 import { TraceSerializer } from '../otlp/trace-serializer.js';
-import type { ExporterLike } from './resilient-exporter.js';
+import type { ExitCaptureExporter, PendingLogRecords } from './exit-capture.js';
 
 /** Longest time the exit may be held up by the synchronous export. */
 export const EXIT_EXPORT_TIMEOUT_MS = 2000;
-
-const SUCCESS: ExportResult = Object.freeze({ code: ExportResultCode.SUCCESS });
-
-/**
- * Sits between a batching processor and its exporter: remembers the batches in flight, and while
- * {@link ExitCaptureExporter.capture} runs, takes batches instead of exporting them.
- */
-export class ExitCaptureExporter<T> implements ExporterLike<T> {
-  private readonly inFlight = new Set<T>();
-  private captured: T[] | undefined;
-
-  /**
-   * @param inner - The real (resilient) exporter.
-   * @param onSettled - Called with each batch once its export has an answer (success or accounted failure).
-   */
-  constructor(
-    private readonly inner: ExporterLike<T>,
-    private readonly onSettled?: (items: T) => void,
-  ) {}
-
-  export(items: T, resultCallback: (result: ExportResult) => void): void {
-    if (this.captured !== undefined) {
-      this.captured.push(items);
-      resultCallback(SUCCESS);
-      return;
-    }
-    this.inFlight.add(items);
-    this.inner.export(items, (result) => {
-      this.inFlight.delete(items);
-      this.onSettled?.(items);
-      resultCallback(result);
-    });
-  }
-
-  /**
-   * Returns the batches in flight plus those `drain` hands over synchronously (by calling `export`, as a
-   * processor's `forceFlush` does). Later answers for the in-flight batches are ignored.
-   */
-  capture(drain: () => void): T[] {
-    const captured = [...this.inFlight];
-    this.inFlight.clear();
-    this.captured = captured;
-    try {
-      drain();
-    } catch {
-      // What was captured before the failure is still sent.
-    } finally {
-      this.captured = undefined;
-    }
-    return captured;
-  }
-
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush?.() ?? Promise.resolve();
-  }
-
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
-  }
-}
 
 /** Where the exit export goes and what it needs to know about the pipeline. */
 export interface ExitExportSources {
@@ -110,56 +48,6 @@ export interface ExitExportReport {
   readonly logs: number;
   /** `sent` (the collector accepted everything), `failed`, `nothing` pending, or `skipped` (collector down). */
   readonly outcome: 'sent' | 'failed' | 'nothing' | 'skipped';
-}
-
-/**
- * Wraps the log batch processor and remembers every record emitted until its export has an answer. The
- * batch processor cannot be drained synchronously (its flush hands batches to the exporter only after an
- * `await`, which never comes during `exit`), so at exit the records are taken from here instead. Bounded:
- * past {@link PendingLogRecords.limit} records (the batch processor's queue is full and drops them too) the
- * oldest are forgotten.
- */
-export class PendingLogRecords implements LogRecordProcessor {
-  private readonly pending = new Set<ReadableLogRecord>();
-
-  /**
-   * @param inner - The batch processor.
-   * @param limit - Most records remembered (the batch queue size plus what can be in flight).
-   */
-  constructor(
-    private readonly inner: LogRecordProcessor,
-    readonly limit: number,
-  ) {}
-
-  onEmit(logRecord: ReadWriteLogRecord, context?: Context): void {
-    const pending = this.pending;
-    if (pending.size >= this.limit) {
-      const oldest = pending.values().next();
-      if (oldest.done !== true) pending.delete(oldest.value);
-    }
-    pending.add(logRecord);
-    this.inner.onEmit(logRecord, context);
-  }
-
-  /** Forgets records whose export has an answer (the log exporter's `onSettled`). */
-  settled(records: readonly ReadableLogRecord[]): void {
-    for (const record of records) this.pending.delete(record);
-  }
-
-  /** Takes every record still pending. */
-  take(): ReadableLogRecord[] {
-    const records = [...this.pending];
-    this.pending.clear();
-    return records;
-  }
-
-  forceFlush(): Promise<void> {
-    return this.inner.forceFlush();
-  }
-
-  shutdown(): Promise<void> {
-    return this.inner.shutdown();
-  }
 }
 
 /** One OTLP request for the sender child. */
