@@ -5,7 +5,7 @@
  */
 
 import { DEFAULT_EXCLUDED_PATHS, DEFAULT_REDACTED_KEYS } from './defaults.js';
-import { ENVIRONMENT_DEFAULTS, Environment, environmentFromNodeEnv, type LogLevel } from './environment.js';
+import { ENVIRONMENT_DEFAULTS, Environment, environmentFromNodeEnv } from './environment.js';
 import {
   fromDefaults,
   nonEmptyString,

@@ -325,7 +325,7 @@ export class HttpLifecycle implements RequestCompleter {
     // A failure becomes one exception event: through the error line when one is written (the logger records
     // an Error it writes at ERROR inside the span), else directly.
     const lines = this.lines;
-    record.errorLine = record.failed && serverError && lines !== undefined && lines.writesErrors();
+    record.errorLine = record.failed && serverError && lines?.writesErrors() === true;
     if (record.failed && !(record.errorLine && record.failure instanceof Error) && span.isRecording()) {
       recordException(span, record.failure);
     }
