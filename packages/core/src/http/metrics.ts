@@ -38,6 +38,20 @@ const MAX_SERIES_PER_ROUTE = 256;
 /** The key of that shared series. */
 const OVERFLOW_STATUS_KEY = -1;
 
+/**
+ * Every attribute key the HTTP server metrics are recorded with (the duration's; the active count uses the
+ * first two). The pipeline checks them against the redaction list before it lets the lifecycle record the
+ * metrics into its own cells (metrics-producer.ts), which no SDK view could mask.
+ */
+export const HTTP_METRIC_ATTRIBUTES: readonly string[] = Object.freeze([
+  ATTR_HTTP_REQUEST_METHOD,
+  ATTR_URL_SCHEME,
+  ATTR_NETWORK_PROTOCOL_VERSION,
+  ATTR_HTTP_ROUTE,
+  ATTR_HTTP_RESPONSE_STATUS_CODE,
+  ATTR_ERROR_TYPE,
+]);
+
 /** `error.type` of a request whose client went away before the response was complete. */
 export const ABORTED_ERROR_TYPE = 'aborted';
 

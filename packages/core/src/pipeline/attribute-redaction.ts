@@ -8,13 +8,13 @@
  * attributes when the span ends, and to metric attributes when a value is recorded (so a secret never
  * becomes a metric series either).
  *
- * An attribute key is a dotted path (`http.request.header.authorization`, `db.password`): it is sensitive
- * when any of its segments, compared case-insensitively, is a redacted key — the way the logger treats
- * `{ db: { password } }`. The value is replaced by {@link REDACTED}, the key is kept.
+ * An attribute key is sensitive when it or any of its dot segments is a redacted key (config/redacted-keys.ts).
+ * The value is replaced by {@link REDACTED}, the key is kept.
  */
 import type { Attributes, Context } from '@opentelemetry/api';
 import type { IAttributesProcessor, ViewOptions } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import { KeyDecisions, RedactedKeys } from '../config/redacted-keys.js';
 import { REDACTED } from '../logging/safe-json.js';
 
 // Attribute keys are few and repeat; clients do not choose them (unlike query keys), but stay bounded anyway.
@@ -22,37 +22,17 @@ const MAX_CACHED_DECISIONS = 4096;
 
 /** Decides, once per distinct key, whether an attribute key names a secret, and masks such values. */
 export class AttributeRedactor {
-  private readonly keys: ReadonlySet<string>;
-  private readonly decisions = new Map<string, boolean>();
+  private readonly decisions: KeyDecisions;
 
   /** @param keys the resolved `redact` option (matched case-insensitively against each dot segment). */
   constructor(keys: Iterable<string>) {
-    const set = new Set<string>();
-    for (const key of keys) {
-      const normal = key.trim().toLowerCase();
-      if (normal.length > 0) set.add(normal);
-    }
-    this.keys = set;
+    const redacted = new RedactedKeys(keys);
+    this.decisions = new KeyDecisions(MAX_CACHED_DECISIONS, (key) => redacted.matchesAttribute(key));
   }
 
   /** Whether values under the attribute key `key` are redacted. */
   isSensitive(key: string): boolean {
-    let decision = this.decisions.get(key);
-    if (decision === undefined) {
-      decision = this.judge(key);
-      if (this.decisions.size >= MAX_CACHED_DECISIONS) this.decisions.clear();
-      this.decisions.set(key, decision);
-    }
-    return decision;
-  }
-
-  private judge(key: string): boolean {
-    if (this.keys.size === 0) return false;
-    const lower = key.toLowerCase();
-    if (this.keys.has(lower)) return true;
-    if (!lower.includes('.')) return false;
-    for (const segment of lower.split('.')) if (this.keys.has(segment)) return true;
-    return false;
+    return this.decisions.get(key);
   }
 
   /** Replaces sensitive values of `attributes` in place. Returns whether anything was replaced. */

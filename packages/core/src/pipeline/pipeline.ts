@@ -27,16 +27,9 @@ import { type BoundedMemorySpanExporter, SnapshotMetricReader } from '../export/
 import type { RequestLogger } from '../http/adapter-contract.js';
 import { ExcludedPathsSampler } from '../http/excluded-paths-sampler.js';
 import { HttpLifecycle } from '../http/lifecycle.js';
+import { HTTP_METRIC_ATTRIBUTES } from '../http/metrics.js';
 import { HttpMetricsStore } from '../http/metrics-producer.js';
 import { HTTP_INSTRUMENTATION_SCOPE, RequestSpanFactory } from '../http/request-span.js';
-import {
-  ATTR_ERROR_TYPE,
-  ATTR_HTTP_REQUEST_METHOD,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
-  ATTR_HTTP_ROUTE,
-  ATTR_NETWORK_PROTOCOL_VERSION,
-  ATTR_URL_SCHEME,
-} from '../http/semconv.js';
 import { getAnomalyDetector } from '../instrument/anomaly.js';
 import { DirectLogRecords } from '../logging/direct-records.js';
 import { OTEL_LOGGER_NAME } from '../logging/otel-bridge.js';
@@ -117,16 +110,6 @@ async function settle(work: Promise<unknown>, deadlineMs: number): Promise<void>
 }
 
 function noop(): void {}
-
-/** The attribute keys of the HTTP server metrics. */
-const HTTP_METRIC_ATTRIBUTES = [
-  ATTR_HTTP_REQUEST_METHOD,
-  ATTR_URL_SCHEME,
-  ATTR_NETWORK_PROTOCOL_VERSION,
-  ATTR_HTTP_ROUTE,
-  ATTR_HTTP_RESPONSE_STATUS_CODE,
-  ATTR_ERROR_TYPE,
-];
 
 /** What `createPipeline` registered globally, to unregister exactly that. */
 interface Registered {
