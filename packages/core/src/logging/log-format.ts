@@ -14,7 +14,17 @@ import type { AnyValueMap } from '@opentelemetry/api-logs';
 import { pino } from 'pino';
 import type { Config } from '../config/types.js';
 import type { OtelLogBridge } from './otel-bridge.js';
-import { isError, LOG_LIMITS, quote, type SafeJson, truncateString } from './safe-json.js';
+import {
+  isError,
+  isPlainObject,
+  LOG_LIMITS,
+  moreKeys,
+  quote,
+  readMember,
+  type SafeJson,
+  ThrownMember,
+  truncateString,
+} from './safe-json.js';
 import { activeContext, spanIn, traceJsonFragment, traceTextFragment } from './trace-context.js';
 
 /** Upper-case level names by pino level number. */
@@ -221,10 +231,6 @@ function messageText(msg: unknown, writer: SafeJson): string {
   }
 }
 
-function isPlainPrototype(proto: unknown): boolean {
-  return proto === Object.prototype || proto === null;
-}
-
 /**
  * Splits pino's merging object into the line's message, data and error. `err` or `error` holding an Error
  * becomes the line's error; `message` fills an absent message; serializers apply per top-level key.
@@ -241,8 +247,7 @@ function readPayload(
   let error: unknown;
   let data = '';
   let values: unknown;
-  const proto = Object.getPrototypeOf(obj) as unknown;
-  if (isPlainPrototype(proto)) {
+  if (isPlainObject(obj)) {
     const record = obj as Record<string, unknown>;
     let kept: Record<string, unknown> | undefined = collect ? {} : undefined;
     let members = '';
@@ -256,11 +261,9 @@ function readPayload(
           skipped++;
           continue;
         }
-        let value: unknown;
-        try {
-          value = record[key];
-        } catch (thrown) {
-          members += writer.thrownMember(key, thrown);
+        let value = readMember(record, key);
+        if (value instanceof ThrownMember) {
+          members += writer.thrownMember(key, value.error);
           continue;
         }
         if (value === undefined) continue;
@@ -285,7 +288,7 @@ function readPayload(
         written++;
         if (kept !== undefined) kept[key] = value;
       }
-      if (skipped !== 0) members += `,"…":"[${skipped} more keys]"`;
+      if (skipped !== 0) members += moreKeys(skipped);
       if (members !== '') data = `{${members.slice(1)}}`;
     } catch {
       // Its keys cannot even be listed (a Proxy whose `ownKeys` throws): the whole value becomes one
@@ -295,7 +298,7 @@ function readPayload(
     }
     values = kept;
   } else {
-    const value = proto === LoneValue.prototype ? (obj as LoneValue).value : obj;
+    const value = obj instanceof LoneValue ? obj.value : obj;
     if (value !== undefined) {
       data = isError(value) ? writer.error(value, 0) : (writer.value(value, 0) ?? '');
       values = value;

@@ -7,7 +7,16 @@ import type { Context } from '@opentelemetry/api';
 import { type AnyValue, type AnyValueMap, type Logger, logs, SeverityNumber } from '@opentelemetry/api-logs';
 import { readStateSlot } from '../state-slot.js';
 import type { DirectLogRecords } from './direct-records.js';
-import { isError, LOG_LIMITS, REDACTED, type SafeJson, truncateString } from './safe-json.js';
+import {
+  isError,
+  isPlainObject,
+  LOG_LIMITS,
+  REDACTED,
+  readMember,
+  type SafeJson,
+  ThrownMember,
+  truncateString,
+} from './safe-json.js';
 
 /** The running pipeline's direct record path (direct-records.ts), when its provider is the registered one. */
 function directRecords(): DirectLogRecords | undefined {
@@ -42,11 +51,6 @@ export interface BridgedLine {
   readonly contextAttributes: AnyValueMap;
   /** The context active when the line was written (carries the span). */
   readonly context: Context;
-}
-
-function isPlainObject(value: object): boolean {
-  const proto = Object.getPrototypeOf(value) as object | null;
-  return proto === Object.prototype || proto === null;
 }
 
 /** Emits log lines as OpenTelemetry log records. */
@@ -144,14 +148,9 @@ export class OtelLogBridge {
         out[name] = REDACTED;
         continue;
       }
-      let value: unknown;
-      try {
-        value = record[key];
-      } catch {
-        out[name] = '[Throws]';
-        continue;
-      }
-      this.flattenValue(name, value, depth + 1, out);
+      const value = readMember(record, key);
+      if (value instanceof ThrownMember) out[name] = '[Throws]';
+      else this.flattenValue(name, value, depth + 1, out);
     }
   }
 

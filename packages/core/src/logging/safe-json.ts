@@ -31,6 +31,38 @@ export const REDACTED = '[REDACTED]';
 const MAX_CACHED_KEYS = 4_096;
 const ELIDED = '"[…]"';
 
+/**
+ * True for objects made as literals (prototype `Object.prototype` or null): the objects every walker over
+ * log values (this writer, the OpenTelemetry bridge, the line's top level in log-format.ts) reads member by
+ * member; anything else is written by what it is.
+ */
+export function isPlainObject(value: object): boolean {
+  const proto = Object.getPrototypeOf(value) as object | null;
+  return proto === Object.prototype || proto === null;
+}
+
+/** What {@link readMember} returns for a member whose getter threw. */
+export class ThrownMember {
+  constructor(readonly error: unknown) {}
+}
+
+/**
+ * Member `key` of an application object, or a {@link ThrownMember} when reading it threw (a getter, a
+ * Proxy): the walkers write a marker for it instead of failing the line.
+ */
+export function readMember(record: Readonly<Record<string, unknown>>, key: string): unknown {
+  try {
+    return record[key];
+  } catch (error) {
+    return new ThrownMember(error);
+  }
+}
+
+/** The member that stands for the `skipped` keys past {@link LOG_LIMITS.maxEntries}, with its leading comma. */
+export function moreKeys(skipped: number): string {
+  return `,"…":"[${skipped} more keys]"`;
+}
+
 /** True for native errors and anything inheriting from `Error`, across realms. */
 export function isError(value: unknown): value is Error {
   return value instanceof Error || types.isNativeError(value);
@@ -214,11 +246,7 @@ export class SafeJson {
     path[depth] = value;
     try {
       if (Array.isArray(value)) return this.array(value, depth);
-      const proto = Object.getPrototypeOf(value) as object | null;
-      if (
-        (proto === Object.prototype || proto === null) &&
-        typeof (value as { toJSON?: unknown }).toJSON !== 'function'
-      ) {
+      if (isPlainObject(value) && typeof (value as { toJSON?: unknown }).toJSON !== 'function') {
         return this.members(value, depth);
       }
       return this.special(value, depth);
@@ -241,11 +269,9 @@ export class SafeJson {
         skipped++;
         continue;
       }
-      let item: unknown;
-      try {
-        item = record[key];
-      } catch (error) {
-        out += this.thrownMember(key, error);
+      const item = readMember(record, key);
+      if (item instanceof ThrownMember) {
+        out += this.thrownMember(key, item.error);
         written++;
         continue;
       }
@@ -255,7 +281,7 @@ export class SafeJson {
         written++;
       }
     }
-    if (skipped !== 0) out += `,"…":"[${skipped} more keys]"`;
+    if (skipped !== 0) out += moreKeys(skipped);
     return out === '' ? '{}' : `{${out.slice(1)}}`;
   }
 
@@ -355,7 +381,7 @@ export class SafeJson {
     }
     const skipped = value.size - written;
     if (stringKeys) {
-      if (skipped > 0) out += `,"…":"[${skipped} more keys]"`;
+      if (skipped > 0) out += moreKeys(skipped);
       return out === '' ? '{}' : `{${out.slice(1)}}`;
     }
     if (skipped > 0) out += `,"[${skipped} more entries]"`;
