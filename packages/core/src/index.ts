@@ -35,3 +35,6 @@ export type { RuntimeMetrics } from './pipeline/runtime-metrics.js';
 export * from './sdk.js';
 export * from './span-failure.js';
 export * from './state.js';
+export type { MetricSample, ViewerChart } from './viewer/metrics.js';
+export type { TraceSummary, ViewerEvent, ViewerLogLine, ViewerSpan } from './viewer/store.js';
+export type { Viewer } from './viewer/viewer.js';

@@ -105,6 +105,8 @@ export interface EnvironmentDefaults {
   readonly runtimeMetrics: boolean;
   /** Whether the in-process anomaly detector judges latencies and error rates. */
   readonly anomalyDetection: boolean;
+  /** Whether the local telemetry viewer is served (on loopback). */
+  readonly viewer: boolean;
 }
 
 /** The per-environment defaults table of the design. */
@@ -117,6 +119,7 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
     prometheus: true,
     runtimeMetrics: true,
     anomalyDetection: true,
+    viewer: true,
   }),
   test: Object.freeze({
     jsonLogs: true,
@@ -126,6 +129,7 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
     prometheus: false,
     runtimeMetrics: false,
     anomalyDetection: false,
+    viewer: false,
   }),
   staging: Object.freeze({
     jsonLogs: true,
@@ -135,6 +139,7 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
     prometheus: true,
     runtimeMetrics: true,
     anomalyDetection: true,
+    viewer: false,
   }),
   production: Object.freeze({
     jsonLogs: true,
@@ -144,5 +149,6 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
     prometheus: true,
     runtimeMetrics: true,
     anomalyDetection: true,
+    viewer: false,
   }),
 });

@@ -14,10 +14,12 @@ import {
   parseAttributes,
   parseBoolean,
   parseBooleanEnv,
+  parseBoundedCount,
   parseEndpoint,
   parseEnvironmentOption,
   parseKeyList,
   parseLevelOption,
+  parseListenPort,
   parsePathList,
   parsePort,
   parseProtocol,
@@ -69,6 +71,12 @@ export interface OptionResolver<T> extends OptionDefinition {
   fromEnv?(raw: string): T;
   fallback(ctx: ResolveContext): { value: T; source: ConfigSource };
 }
+
+/** The viewer's port in development, next to the Prometheus endpoint's 8000. */
+export const DEFAULT_VIEWER_PORT = 8001;
+
+/** The largest viewer buffer accepted: the buffers are held in memory. */
+const VIEWER_MAX_BUFFER = 100_000;
 
 const PER_ENV = <K extends keyof (typeof ENVIRONMENT_DEFAULTS)[Environment]>(key: K) =>
   Object.fromEntries(Object.values(Environment).map((env) => [env, String(ENVIRONMENT_DEFAULTS[env][key])])) as Record<
@@ -340,6 +348,50 @@ export const OPTION_RESOLVERS: readonly OptionResolver<unknown>[] = [
       throw new ConfigError('logDestination', value, 'a file descriptor, a file path, or an object with write()');
     },
     fallback: () => fromDefaults(1),
+  },
+  {
+    option: 'viewerPort',
+    envVars: ['AUTOTELEMETRY_VIEWER_PORT'],
+    type: 'number | false',
+    accepted: 'an integer port from 0 (any free port) to 65535, or false',
+    description:
+      'Port of the local telemetry viewer (`/_telemetry/`: traces, their logs, live metrics); false disables it.',
+    defaultText: { development: '8001', test: 'false', staging: 'false', production: 'false' },
+    fromOption: parseListenPort('viewerPort', 'option'),
+    fromEnv: parseListenPort('viewerPort', 'env'),
+    fallback: (ctx) => fromDefaults(ENVIRONMENT_DEFAULTS[ctx.environment].viewer ? DEFAULT_VIEWER_PORT : false),
+  },
+  {
+    option: 'viewerHost',
+    envVars: ['AUTOTELEMETRY_VIEWER_HOST'],
+    type: 'string',
+    accepted: 'a host name or IP address',
+    description: 'Address the viewer listens on. Its pages show the telemetry of the service: keep it on loopback.',
+    defaultText: '`127.0.0.1` (this machine only)',
+    fromOption: nonEmptyString('viewerHost'),
+    fallback: () => fromDefaults('127.0.0.1'),
+  },
+  {
+    option: 'viewerMaxTraces',
+    envVars: ['AUTOTELEMETRY_VIEWER_MAX_TRACES'],
+    type: 'number',
+    accepted: `an integer from 1 to ${VIEWER_MAX_BUFFER}`,
+    description: 'How many recent traces the viewer keeps; older ones are dropped.',
+    defaultText: '`200`',
+    fromOption: parseBoundedCount('viewerMaxTraces', 'option', VIEWER_MAX_BUFFER),
+    fromEnv: parseBoundedCount('viewerMaxTraces', 'env', VIEWER_MAX_BUFFER),
+    fallback: () => fromDefaults(200),
+  },
+  {
+    option: 'viewerMaxLogLines',
+    envVars: ['AUTOTELEMETRY_VIEWER_MAX_LOG_LINES'],
+    type: 'number',
+    accepted: `an integer from 1 to ${VIEWER_MAX_BUFFER}`,
+    description: 'How many recent log lines the viewer keeps; older ones are dropped.',
+    defaultText: '`2000`',
+    fromOption: parseBoundedCount('viewerMaxLogLines', 'option', VIEWER_MAX_BUFFER),
+    fromEnv: parseBoundedCount('viewerMaxLogLines', 'env', VIEWER_MAX_BUFFER),
+    fallback: () => fromDefaults(2000),
   },
   extensionList<ExtensionSpanProcessor>(
     'spanProcessors',

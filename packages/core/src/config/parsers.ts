@@ -46,6 +46,33 @@ export function parsePort(option: string, source: ConfigSource) {
   };
 }
 
+/** A port that may also be 0 (the system picks a free one) or false (off): the viewer's. */
+export function parseListenPort(option: string, source: ConfigSource) {
+  const strict = parsePort(option, source);
+  return (value: unknown): number | false => {
+    if (value === 0 || (typeof value === 'string' && /^\s*0\s*$/.test(value))) return 0;
+    try {
+      return strict(value);
+    } catch {
+      throw new ConfigError(
+        option,
+        value,
+        'an integer port from 0 (any free port) to 65535, or false to disable',
+        source,
+      );
+    }
+  };
+}
+
+/** A positive integer up to `max` (a buffer's size, say). */
+export function parseBoundedCount(option: string, source: ConfigSource, max: number) {
+  return (value: unknown): number => {
+    const n = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
+    if (typeof n === 'number' && Number.isInteger(n) && n >= 1 && n <= max) return n;
+    throw new ConfigError(option, value, `an integer from 1 to ${max}`, source);
+  };
+}
+
 export const OTLP_ENDPOINT_ACCEPTED =
   '"host:port" or an http(s):// URL, e.g. "localhost:4317" or "http://collector:4318"';
 

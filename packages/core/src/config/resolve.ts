@@ -123,6 +123,12 @@ export function resolveConfig(options: TelemetryOptions = {}, env: NodeJS.Proces
     );
     values.jsonLogs = true;
   }
+  const viewerHost = values.viewerHost as string;
+  if (values.viewerPort !== false && !/^(127\.|localhost$|::1$|\[::1\]$)/.test(viewerHost)) {
+    warnings.push(
+      `The telemetry viewer listens on ${viewerHost}: anyone who can reach this address reads the service's traces and logs. Keep viewerHost on loopback (127.0.0.1) unless this network is yours alone.`,
+    );
+  }
   const traceExporter = values.traceExporter as TraceExporterKind;
   const otlpEnabled =
     values.enabled === true &&

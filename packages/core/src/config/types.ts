@@ -58,6 +58,17 @@ export interface TelemetryOptions {
   /** Where log lines are written. Default: standard output. */
   logDestination?: LogDestination;
   /**
+   * Port of the local telemetry viewer (`/_telemetry/`), 0 for any free port, or false to disable it. On by
+   * default in development only. Env: `AUTOTELEMETRY_VIEWER_PORT`.
+   */
+  viewerPort?: number | false;
+  /** Address the viewer listens on; loopback by default. Env: `AUTOTELEMETRY_VIEWER_HOST`. */
+  viewerHost?: string;
+  /** How many recent traces the viewer keeps. Env: `AUTOTELEMETRY_VIEWER_MAX_TRACES`. */
+  viewerMaxTraces?: number;
+  /** How many recent log lines the viewer keeps. Env: `AUTOTELEMETRY_VIEWER_MAX_LOG_LINES`. */
+  viewerMaxLogLines?: number;
+  /**
    * Extra span processors (e.g. a `BatchSpanProcessor` around your own exporter), added after the
    * redaction of attributes and before the built-in exporter. Code only.
    */
@@ -121,6 +132,10 @@ export interface Config {
   readonly excludePaths: readonly string[];
   readonly redact: readonly string[];
   readonly logDestination: LogDestination;
+  readonly viewerPort: number | false;
+  readonly viewerHost: string;
+  readonly viewerMaxTraces: number;
+  readonly viewerMaxLogLines: number;
   /** User-supplied span processors ({@link TelemetryOptions.spanProcessors}). */
   readonly spanProcessors: readonly ExtensionSpanProcessor[];
   /** User-supplied metric readers ({@link TelemetryOptions.metricReaders}). */

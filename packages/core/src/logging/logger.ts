@@ -223,7 +223,11 @@ export function createLogger(config: Config, overrides: CreateLoggerOverrides = 
   const shared: LineShared = {
     json,
     service: serviceFragment(config),
-    bridge: config.otlpEnabled || config.logRecordProcessors.length > 0 ? new OtelLogBridge(json) : undefined,
+    // Lines become log records when something takes them: the OTLP exporter, the app's processors, the viewer.
+    bridge:
+      config.otlpEnabled || config.logRecordProcessors.length > 0 || config.viewerPort !== false
+        ? new OtelLogBridge(json)
+        : undefined,
   };
   const text = !config.jsonLogs;
   const logger = pino(

@@ -35,6 +35,7 @@ import { DirectLogRecords } from '../logging/direct-records.js';
 import { OTEL_LOGGER_NAME } from '../logging/otel-bridge.js';
 import type { Notices } from '../notices.js';
 import { W3CTraceContextLevel2Propagator } from '../propagation/trace-context-propagator.js';
+import { createViewer, type Viewer } from '../viewer/viewer.js';
 import { AttributeRedactor, RedactingSpanProcessor, redactingMetricView } from './attribute-redaction.js';
 import { GuardedLogRecordProcessor, GuardedSpanProcessor } from './guarded-processors.js';
 import { installDiagLogger } from './otel-diag.js';
@@ -74,6 +75,8 @@ export interface Pipeline {
   readonly prometheus: PrometheusEndpoint | undefined;
   /** Runtime/system metrics, when enabled. */
   readonly runtimeMetrics: RuntimeMetrics | undefined;
+  /** The local telemetry viewer, when `viewerPort` is set. */
+  readonly viewer: Viewer | undefined;
   /** The pipeline's own warnings. */
   readonly notices: Notices;
   /**
@@ -161,11 +164,13 @@ export function createPipeline(config: Config, notices: Notices, logger?: Reques
     readers,
     views: redactor ? [redactingMetricView(redactor)] : [],
   });
-  // Order matters: redaction first, so neither a user's processor nor an exporter ever sees a secret.
+  const viewer = createViewer(config, notices);
+  // Order matters: redaction first, so neither a user's processor, an exporter nor the viewer ever sees a secret.
   // The application's processors are guarded: one that throws must not throw into its span calls.
   const spanProcessors: SpanProcessor[] = [
     ...(config.spanProcessors as unknown as SpanProcessor[]).map((p, i) => new GuardedSpanProcessor(p, notices, i)),
     ...(exporters.spanProcessor ? [exporters.spanProcessor] : []),
+    ...(viewer ? [viewer.spanProcessor] : []),
   ];
   if (redactor && spanProcessors.length > 0) spanProcessors.unshift(new RedactingSpanProcessor(redactor));
   const sampler = samplerFor(config.samplingRatio);
@@ -181,6 +186,7 @@ export function createPipeline(config: Config, notices: Notices, logger?: Reques
       (p, i) => new GuardedLogRecordProcessor(p, notices, i),
     ),
     ...(exporters.logProcessor ? [exporters.logProcessor] : []),
+    ...(viewer ? [viewer.logProcessor] : []),
   ];
   const loggerProvider =
     logProcessors.length > 0 ? new LoggerProvider({ resource, processors: logProcessors }) : undefined;
@@ -215,6 +221,7 @@ export function createPipeline(config: Config, notices: Notices, logger?: Reques
   const runtimeMetrics = config.runtimeMetrics ? startRuntimeMetrics(meterProvider, notices) : undefined;
   const prometheus =
     config.prometheusPort === false ? undefined : startPrometheusEndpoint(metricsReader, config, notices);
+  viewer?.start(metricsReader);
 
   let stopping: Promise<void> | undefined;
   const forceFlush = async (): Promise<void> => {
@@ -243,6 +250,7 @@ export function createPipeline(config: Config, notices: Notices, logger?: Reques
     await settle(
       Promise.allSettled([
         prometheus?.close(),
+        viewer?.stop(),
         tracerProvider.shutdown(),
         meterProvider.shutdown(),
         loggerProvider?.shutdown(),
@@ -271,6 +279,7 @@ export function createPipeline(config: Config, notices: Notices, logger?: Reques
     healths: exporters.healths,
     prometheus,
     runtimeMetrics,
+    viewer,
     notices,
     httpLifecycle: () =>
       (httpLifecycle ??= new HttpLifecycle({
@@ -308,6 +317,7 @@ function disabledPipeline(config: Config, resource: Resource, notices: Notices):
     healths: [],
     prometheus: undefined,
     runtimeMetrics: undefined,
+    viewer: undefined,
     notices,
     httpLifecycle: () => undefined,
     forceFlush: () => Promise.resolve(),
