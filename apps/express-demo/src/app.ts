@@ -8,7 +8,9 @@
  * - `traced()` around a business function: a child span of the request's;
  * - `req.log` and a named logger: their lines carry the request's trace ids;
  * - a handled 404 and a 400 that are not errors, a 409 business refusal, and a failing route whose rejection
- *   reaches the app's own error handler: ERROR span with an exception event and an error line.
+ *   reaches the app's own error handler: ERROR span with an exception event and an error line; under it the
+ *   `traced()` invoice renderer and its call to a billing service that answers 503;
+ * - in development, the telemetry viewer at http://127.0.0.1:8001/_telemetry/ shows all of it.
  */
 import { getTelemetry, type TelemetryOptions, traced } from '@autotelemetry/core';
 import { autotelemetry } from '@autotelemetry/express';
@@ -58,6 +60,29 @@ const priceOrder = traced(
   },
   { name: 'orders.price' },
 );
+
+/**
+ * Renders an invoice through the billing service (`billing.render_invoice`, a span under the request's),
+ * which is down: its answer is a 503, the outgoing call's span is an ERROR, and the rejection reaches the
+ * app's error handler.
+ */
+const renderInvoice = traced(
+  async (baseUrl: string, orderId: string) => {
+    const response = await fetch(`${baseUrl}/api/billing/invoices/${encodeURIComponent(orderId)}`);
+    await response.arrayBuffer();
+    if (!response.ok) throw new Error(`invoice service unavailable for order ${orderId} (${response.status})`);
+  },
+  { name: 'billing.render_invoice' },
+);
+
+/** Stands for the billing service, in maintenance: every call answers 503. */
+function billingRouter(): express.Router {
+  const billing = express.Router();
+  billing.get('/invoices/:id', (_req, res) => {
+    res.status(503).json({ error: 'billing is under maintenance' });
+  });
+  return billing;
+}
 
 function catalogRouter(): express.Router {
   const catalog = express.Router();
@@ -111,8 +136,7 @@ function ordersRouter(): express.Router {
   });
   orders.get('/:id/invoice', async (req) => {
     getTelemetry()?.getLogger('billing').info('rendering invoice', { order_id: req.params.id });
-    await new Promise((resolve) => setTimeout(resolve, 2));
-    throw new Error(`invoice service unavailable for order ${req.params.id}`);
+    await renderInvoice(`${req.protocol}://${req.get('host')}`, req.params.id);
   });
   return orders;
 }
@@ -131,6 +155,7 @@ export function buildApp(options: TelemetryOptions = {}): express.Express {
   app.use('/api/catalog', catalogRouter());
   app.use('/api/inventory', inventoryRouter());
   app.use('/api/orders', ordersRouter());
+  app.use('/api/billing', billingRouter());
   app.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });

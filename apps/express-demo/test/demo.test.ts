@@ -35,16 +35,30 @@ it('shows every signal for the tour’s requests', async () => {
         'GET /api/inventory/:sku',
         'POST /api/orders',
         'GET /api/orders/:id/invoice',
+        'GET /api/billing/invoices/:id',
         'GET',
       ].sort(),
     );
-    for (const span of servers.filter((s) => s.name !== 'GET /api/orders/:id/invoice')) {
+    const failing = new Set(['GET /api/orders/:id/invoice', 'GET /api/billing/invoices/:id']);
+    for (const span of servers.filter((s) => !failing.has(s.name))) {
       expect(span.status.code, span.name).toBe(SpanStatusCode.UNSET);
     }
     const invoice = servers.find((s) => s.name === 'GET /api/orders/:id/invoice');
     expect(invoice?.status.code).toBe(SpanStatusCode.ERROR);
     expect(invoice?.attributes['error.type']).toBe('500');
     expect(invoice?.events.map((e) => e.name)).toEqual(['exception']);
+    // Under it: the traced() renderer, its call to the billing service, and that service's 503.
+    const renderer = spans.find((s) => s.name === 'billing.render_invoice');
+    expect(renderer?.parentSpanContext?.spanId).toBe(invoice?.spanContext().spanId);
+    expect(renderer?.status.code).toBe(SpanStatusCode.ERROR);
+    const billingCall = spans.find(
+      (s) => s.kind === SpanKind.CLIENT && s.parentSpanContext?.spanId === renderer?.spanContext().spanId,
+    );
+    expect(billingCall?.attributes['http.response.status_code']).toBe(503);
+    expect(billingCall?.status.code).toBe(SpanStatusCode.ERROR);
+    const billing = servers.find((s) => s.name === 'GET /api/billing/invoices/:id');
+    expect(billing?.parentSpanContext?.spanId).toBe(billingCall?.spanContext().spanId);
+    expect(billing?.attributes['http.response.status_code']).toBe(503);
 
     // The placed order: its inventory lookup is a client span under it, answered by a server span under that.
     const order = servers.find(
@@ -83,6 +97,7 @@ it('shows every signal for the tour’s requests', async () => {
         '/api/orders',
         '/api/inventory/:sku',
         '/api/orders/:id/invoice',
+        '/api/billing/invoices/:id',
         undefined,
       ]),
     );
