@@ -146,6 +146,8 @@ export function startViewerServer(
     }
   });
   server.unref();
+  // An open page keeps its event stream connected: that must not keep a finished script alive.
+  server.on('connection', (socket) => socket.unref());
   let listening = false;
   const ready = new Promise<string | undefined>((resolve) => {
     server.once('error', (error: NodeJS.ErrnoException) => {
