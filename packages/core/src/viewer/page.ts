@@ -11,6 +11,7 @@ export const PAGE_HTML = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Telemetry viewer</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="app.css">
 <script src="app.js" defer></script>
 </head>
@@ -50,9 +51,9 @@ export const PAGE_HTML = `<!doctype html>
       <h2 id="detail-title"></h2>
       <p id="detail-meta" class="note"></p>
       <div id="waterfall" data-testid="waterfall" class="waterfall"></div>
-      <div id="span-detail" data-testid="span-detail" class="span-detail"></div>
       <h3>Log lines of this trace</h3>
       <div id="trace-logs" data-testid="trace-logs" class="logs"></div>
+      <div id="span-detail" data-testid="span-detail" class="span-detail"></div>
     </div>
   </section>
 </main>
@@ -89,8 +90,8 @@ h2 { font-size: 15px; margin: 0 0 4px; word-break: break-all; } h3 { font-size: 
 .chart svg { width: 100%; height: 40px; display: block; }
 .chart polyline { fill: none; stroke: var(--accent); stroke-width: 1.5; vector-effect: non-scaling-stroke; }
 main { display: grid; grid-template-columns: minmax(380px, 2fr) 3fr; min-height: 60vh; }
-#list-pane { border-right: 1px solid var(--line); padding: 8px 12px; overflow: auto; max-height: 75vh; }
-#detail-pane { padding: 8px 16px; overflow: auto; max-height: 75vh; }
+#list-pane { border-right: 1px solid var(--line); padding: 8px 12px; overflow: auto; }
+#detail-pane { padding: 8px 16px; overflow: auto; min-width: 0; }
 .filters { display: flex; gap: 6px; margin-bottom: 6px; } .filters input { flex: 1; }
 input, select { font: inherit; padding: 3px 6px; background: var(--bg); color: var(--fg); border: 1px solid var(--line); border-radius: 4px; }
 table { width: 100%; border-collapse: collapse; }
@@ -136,7 +137,9 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     if (props) for (var key in props) {
       if (key === 'text') node.textContent = props[key];
       else if (key === 'className') node.className = props[key];
-      else if (key.indexOf('data-') === 0 || key === 'title' || key === 'style') node.setAttribute(key, props[key]);
+      // Through the CSSOM: the content policy blocks style attributes, not style properties set by the script.
+      else if (key === 'style') node.style.cssText = props[key];
+      else if (key.indexOf('data-') === 0 || key === 'title') node.setAttribute(key, props[key]);
       else node[key] = props[key];
     }
     (children || []).forEach(function (child) { if (child) node.appendChild(child); });
@@ -162,6 +165,10 @@ export const PAGE_SCRIPT = String.raw`'use strict';
   function clock(epochMs) {
     var d = new Date(epochMs);
     return d.toLocaleTimeString([], { hour12: false }) + '.' + String(d.getMilliseconds()).padStart(3, '0');
+  }
+  // A stack starts with its error's "Type: message", already shown above it.
+  function stackBody(head, stack) {
+    return stack.indexOf(head) === 0 ? stack.slice(head.length).replace(/^\n/, '') : stack;
   }
   function compact(value) {
     try { return JSON.stringify(value); } catch (e) { return String(value); }
@@ -192,7 +199,9 @@ export const PAGE_SCRIPT = String.raw`'use strict';
       var points = [];
       values.forEach(function (v, i) {
         if (v === null || v === undefined) return;
-        var x = state.maxSamples <= 1 ? 0 : (120 * (i + state.maxSamples - values.length)) / (state.maxSamples - 1);
+        // The window grows with the samples up to its size: a young chart is not a dot at the right edge.
+        var slots = Math.max(Math.min(state.maxSamples, values.length), 30);
+        var x = (120 * (i + slots - values.length)) / (slots - 1);
         points.push(x.toFixed(1) + ',' + (38 - (36 * v) / max).toFixed(1));
       });
       chart.line.setAttribute('points', points.join(' '));
@@ -297,8 +306,9 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     var box = $('waterfall');
     box.replaceChildren.apply(box, tree.map(function (item) {
       var span = item.span;
-      var left = ((span.startMs - t0) / total) * 100;
-      var width = Math.max((span.durationMs / total) * 100, 0.3);
+      // Bars use 88% of the width, so that the duration always fits on their right.
+      var left = ((span.startMs - t0) / total) * 88;
+      var width = Math.max((span.durationMs / total) * 88, 0.3);
       var row = el('div', { className: 'span-row st-' + span.status + (span.spanId === state.selectedSpan ? ' selected' : ''),
         'data-testid': 'span-row', 'data-span-id': span.spanId, 'data-span-name': span.name, 'data-span-kind': span.kind,
         'data-depth': String(item.depth), 'data-status': span.status }, [
@@ -306,7 +316,7 @@ export const PAGE_SCRIPT = String.raw`'use strict';
           [el('span', { className: 'kind', text: span.kind }), el('span', { text: span.name })]),
         el('div', { className: 'span-timing' }, [
           el('div', { className: 'span-bar', style: 'left:' + left.toFixed(2) + '%;width:' + width.toFixed(2) + '%' }),
-          el('span', { className: 'span-time', style: left > 60 ? 'right:' + (100 - left).toFixed(2) + '%' : 'left:' + (left + width).toFixed(2) + '%', text: ' ' + ms(span.durationMs) + ' ' })
+          el('span', { className: 'span-time', style: 'left:' + (left + width).toFixed(2) + '%', text: ' ' + ms(span.durationMs) + ' ' })
         ])
       ]);
       row.addEventListener('click', function () { state.selectedSpan = span.spanId; renderDetail(); });
@@ -337,8 +347,9 @@ export const PAGE_SCRIPT = String.raw`'use strict';
       var a = event.attributes || {};
       parts.push(el('h3', { text: 'event ' + event.name + ' at ' + clock(event.timeMs) }));
       if (event.name === 'exception') {
-        parts.push(el('p', { className: 'st-ERROR', text: (a['exception.type'] || 'Error') + ': ' + (a['exception.message'] || '') }));
-        if (a['exception.stacktrace']) parts.push(el('pre', { text: String(a['exception.stacktrace']) }));
+        var head = (a['exception.type'] || 'Error') + ': ' + (a['exception.message'] || '');
+        parts.push(el('p', { className: 'st-ERROR', text: head }));
+        if (a['exception.stacktrace']) parts.push(el('pre', { text: stackBody(head, String(a['exception.stacktrace'])) }));
       } else if (Object.keys(a).length > 0) parts.push(kv(a));
     });
     span.links.forEach(function (link) {
@@ -356,7 +367,10 @@ export const PAGE_SCRIPT = String.raw`'use strict';
       el('span', { className: 'message', text: line.message }),
       dataText ? el('span', { className: 'data', text: dataText }) : null
     ]);
-    if (line.error) row.appendChild(el('pre', { text: line.error.type + ': ' + line.error.message + (line.error.stack ? '\n' + line.error.stack : '') }));
+    if (line.error) {
+      var head = line.error.type + ': ' + line.error.message;
+      row.appendChild(el('pre', { text: head + (line.error.stack ? '\n' + stackBody(head, line.error.stack) : '') }));
+    }
     return row;
   }
 
