@@ -142,6 +142,25 @@ describe('the telemetry viewer', () => {
     expect(gone.status).toBe(404);
   });
 
+  it('lists the data operations of measure() and the anomalies found, with their traces', async () => {
+    const { url } = await startViewer({ anomalyDetection: true });
+    const client = getTelemetry();
+    await client?.measure('shop.import_rows', async () => [1, 2, 3]);
+    const detector = (await import('../src/instrument/anomaly.js')).getAnomalyDetector();
+    // A steady series, then one call ten times slower, observed on its span.
+    for (let i = 0; i < 200; i++) detector.observe('shop.lookup', 10 + (i % 5), false);
+    const slowTrace = inSpan('shop.lookup', (span) => detector.observe('shop.lookup', 400, false, span));
+    const { operations, anomalies } = await getJson<{
+      operations: { name: string; rows: unknown; status: string; traceId: string }[];
+      anomalies: { spanName: string; traceId: string; attributes: Record<string, unknown> }[];
+    }>(`${url}api/operations`);
+    expect(operations).toEqual([
+      expect.objectContaining({ name: 'shop.import_rows', rows: 3, status: 'UNSET', traceId: expect.any(String) }),
+    ]);
+    expect(anomalies).toEqual([expect.objectContaining({ spanName: 'shop.lookup', traceId: slowTrace })]);
+    expect(Object.keys(anomalies[0]?.attributes ?? {}).length).toBeGreaterThan(0);
+  });
+
   it('answers GET and HEAD only, to loopback host names only, with a strict content policy', async () => {
     const { url } = await startViewer();
     const page = await fetch(url);
