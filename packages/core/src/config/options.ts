@@ -371,28 +371,8 @@ export const OPTION_RESOLVERS: readonly OptionResolver<unknown>[] = [
     fromOption: nonEmptyString('viewerHost'),
     fallback: () => fromDefaults('127.0.0.1'),
   },
-  {
-    option: 'viewerMaxTraces',
-    envVars: ['AUTOTELEMETRY_VIEWER_MAX_TRACES'],
-    type: 'number',
-    accepted: `an integer from 1 to ${VIEWER_MAX_BUFFER}`,
-    description: 'How many recent traces the viewer keeps; older ones are dropped.',
-    defaultText: '`200`',
-    fromOption: parseBoundedCount('viewerMaxTraces', 'option', VIEWER_MAX_BUFFER),
-    fromEnv: parseBoundedCount('viewerMaxTraces', 'env', VIEWER_MAX_BUFFER),
-    fallback: () => fromDefaults(200),
-  },
-  {
-    option: 'viewerMaxLogLines',
-    envVars: ['AUTOTELEMETRY_VIEWER_MAX_LOG_LINES'],
-    type: 'number',
-    accepted: `an integer from 1 to ${VIEWER_MAX_BUFFER}`,
-    description: 'How many recent log lines the viewer keeps; older ones are dropped.',
-    defaultText: '`2000`',
-    fromOption: parseBoundedCount('viewerMaxLogLines', 'option', VIEWER_MAX_BUFFER),
-    fromEnv: parseBoundedCount('viewerMaxLogLines', 'env', VIEWER_MAX_BUFFER),
-    fallback: () => fromDefaults(2000),
-  },
+  viewerBuffer('viewerMaxTraces', 'AUTOTELEMETRY_VIEWER_MAX_TRACES', 'traces', 200),
+  viewerBuffer('viewerMaxLogLines', 'AUTOTELEMETRY_VIEWER_MAX_LOG_LINES', 'log lines', 2000),
   extensionList<ExtensionSpanProcessor>(
     'spanProcessors',
     'SpanProcessor[]',
@@ -412,6 +392,21 @@ export const OPTION_RESOLVERS: readonly OptionResolver<unknown>[] = [
     'Extra OpenTelemetry log record processors; log lines then also become log records (code only).',
   ),
 ];
+
+/** Declares the size of one of the viewer's buffers. */
+function viewerBuffer(option: ConfigKey, envVar: string, what: string, size: number): OptionResolver<number> {
+  return {
+    option,
+    envVars: [envVar],
+    type: 'number',
+    accepted: `an integer from 1 to ${VIEWER_MAX_BUFFER}`,
+    description: `How many recent ${what} the viewer keeps; older ones are dropped.`,
+    defaultText: `\`${size}\``,
+    fromOption: parseBoundedCount(option, 'option', VIEWER_MAX_BUFFER),
+    fromEnv: parseBoundedCount(option, 'env', VIEWER_MAX_BUFFER),
+    fallback: () => fromDefaults(size),
+  };
+}
 
 /** Declares a code-only option holding SDK extension objects, checked by the methods they must have. */
 function extensionList<T>(
