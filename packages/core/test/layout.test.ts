@@ -33,6 +33,7 @@ describe('packages/core/src', () => {
       'client.ts',
       'index.ts',
       'limited-attributes.ts',
+      'local-server.ts',
       'notices.ts',
       'sdk.ts',
       'span-failure.ts',

@@ -2,8 +2,10 @@
  * Resolution: options over environment variables over the environment's defaults, each value validated by
  * its entry of the option table, resolved once into a frozen {@link Config}.
  */
+
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { isLoopbackHost } from '../local-server.js';
 import { ENVIRONMENT_DEFAULTS, Environment, type TraceExporterKind } from './environment.js';
 import { OPTION_RESOLVERS, type ResolveContext } from './options.js';
 import { parseResourceAttributesEnv } from './parsers.js';
@@ -124,7 +126,7 @@ export function resolveConfig(options: TelemetryOptions = {}, env: NodeJS.Proces
     values.jsonLogs = true;
   }
   const viewerHost = values.viewerHost as string;
-  if (values.viewerPort !== false && !/^(127\.|localhost$|::1$|\[::1\]$)/.test(viewerHost)) {
+  if (values.viewerPort !== false && !isLoopbackHost(viewerHost)) {
     warnings.push(
       `The telemetry viewer listens on ${viewerHost}: anyone who can reach this address reads the service's traces and logs. Keep viewerHost on loopback (127.0.0.1) unless this network is yours alone.`,
     );

@@ -12,11 +12,10 @@
  * module builds its namespace, which reads its lazy `WebSocket`-style getters and loads Node's bundled undici
  * (tens of milliseconds of start-up for an endpoint that does not need it).
  */
-import { once } from 'node:events';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Config } from '../config/types.js';
 import type { SnapshotMetricReader } from '../export/memory-exporters.js';
+import { listenQuietly } from '../local-server.js';
 import type { Notices } from '../notices.js';
 
 /** Content type of the Prometheus text exposition format. */
@@ -75,41 +74,19 @@ export function startPrometheusEndpoint(
   config: Config,
   notices: Notices,
 ): PrometheusEndpoint {
-  const port = config.prometheusPort;
+  // The pipeline starts the endpoint only when a port is configured.
+  const port = config.prometheusPort as number;
   const { createServer } = process.getBuiltinModule('node:http');
   const server: Server = createServer((req, res) => handle(reader, req, res));
-  server.unref();
-  let listening = false;
-  const ready = new Promise<number | undefined>((resolve) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      const reason =
-        error.code === 'EADDRINUSE'
-          ? `port ${port} is already in use`
-          : error.code === 'EACCES'
-            ? `no permission to listen on port ${port}`
-            : `${error.message}`;
-      notices.warn(
-        `Prometheus endpoint not started: ${reason} (host ${config.prometheusHost}). The application keeps running; ` +
-          'metrics still go to the other exporters. Set prometheusPort (AUTOTELEMETRY_PROMETHEUS_PORT) to a free port, or false to disable it.',
-        { port, host: config.prometheusHost, error: error.code ?? error.message },
-      );
-      resolve(undefined);
-    });
-    server.listen({ port, host: config.prometheusHost }, () => {
-      listening = true;
-      // Later errors (none are expected once listening) must not become unhandled 'error' events.
-      server.on('error', () => {});
-      resolve((server.address() as AddressInfo).port);
-    });
+  const listener = listenQuietly(server, config.prometheusHost, port, (reason, error) => {
+    notices.warn(
+      `Prometheus endpoint not started: ${reason} (host ${config.prometheusHost}). The application keeps running; ` +
+        'metrics still go to the other exporters. Set prometheusPort (AUTOTELEMETRY_PROMETHEUS_PORT) to a free port, or false to disable it.',
+      { port, host: config.prometheusHost, error },
+    );
   });
   return {
-    ready,
-    async close() {
-      await ready;
-      if (!listening) return;
-      server.closeAllConnections();
-      server.close();
-      await once(server, 'close');
-    },
+    ready: listener.ready.then((address) => address?.port),
+    close: () => listener.close(),
   };
 }

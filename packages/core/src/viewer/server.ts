@@ -6,7 +6,7 @@
  * gives one warning.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isLoopbackHost, listenQuietly } from '../local-server.js';
 import type { Notices } from '../notices.js';
 import type { MetricSample, MetricsSampler } from './metrics.js';
 import { VIEWER_CHARTS } from './metrics.js';
@@ -48,13 +48,6 @@ const ASSETS: Readonly<Record<string, readonly [string, string]>> = Object.freez
   '/app.css': ['text/css; charset=utf-8', PAGE_STYLE],
 });
 
-/** Loopback names a `Host` header may carry when the server listens on loopback. */
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
-
-function isLoopback(host: string): boolean {
-  return LOOPBACK_HOSTS.has(host) || host.startsWith('127.');
-}
-
 /** The host name of a `Host` header, without the port. */
 function hostName(header: string | undefined): string {
   if (header === undefined) return '';
@@ -74,7 +67,7 @@ export function startViewerServer(
 ): ViewerServer {
   const { createServer } = process.getBuiltinModule('node:http');
   const streams = new Set<ServerResponse>();
-  const checkHost = isLoopback(host);
+  const checkHost = isLoopbackHost(host);
 
   const json = (res: ServerResponse, status: number, body: unknown, head: boolean): void => {
     const text = JSON.stringify(body);
@@ -83,7 +76,7 @@ export function startViewerServer(
   };
 
   const handle = (req: IncomingMessage, res: ServerResponse): void => {
-    if (checkHost && !isLoopback(hostName(req.headers.host))) {
+    if (checkHost && !isLoopbackHost(hostName(req.headers.host))) {
       res.writeHead(403, { ...SECURITY_HEADERS, 'content-type': 'text/plain' }).end('viewer: loopback only\n');
       return;
     }
@@ -145,27 +138,19 @@ export function startViewerServer(
       else res.destroy();
     }
   });
-  server.unref();
   // An open page keeps its event stream connected: that must not keep a finished script alive.
   server.on('connection', (socket) => socket.unref());
-  let listening = false;
-  const ready = new Promise<string | undefined>((resolve) => {
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      const reason = error.code === 'EADDRINUSE' ? `port ${port} is already in use` : error.message;
-      notices.warn(
-        `Telemetry viewer not started: ${reason} (host ${host}). The application keeps running. ` +
-          'Set viewerPort (AUTOTELEMETRY_VIEWER_PORT) to a free port, 0 for any, or false to turn the viewer off.',
-        { port, host, error: error.code ?? error.message },
-      );
-      resolve(undefined);
-    });
-    server.listen({ port, host }, () => {
-      listening = true;
-      server.on('error', () => {});
-      const address = server.address() as AddressInfo;
-      const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-      resolve(`http://${shown === '0.0.0.0' || shown === '[::]' ? '127.0.0.1' : shown}:${address.port}${VIEWER_PATH}/`);
-    });
+  const listener = listenQuietly(server, host, port, (reason, error) => {
+    notices.warn(
+      `Telemetry viewer not started: ${reason} (host ${host}). The application keeps running. ` +
+        'Set viewerPort (AUTOTELEMETRY_VIEWER_PORT) to a free port, 0 for any, or false to turn the viewer off.',
+      { port, host, error },
+    );
+  });
+  const ready = listener.ready.then((address) => {
+    if (address === undefined) return undefined;
+    const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    return `http://${shown === '0.0.0.0' || shown === '[::]' ? '127.0.0.1' : shown}:${address.port}${VIEWER_PATH}/`;
   });
 
   const broadcast = (event: string, data: unknown): void => {
@@ -180,12 +165,9 @@ export function startViewerServer(
       if (changed.length > 0) broadcast('traces', changed);
     },
     pushSample: (sample) => broadcast('metrics', sample),
-    async close() {
-      await ready;
-      if (!listening) return;
+    close() {
       for (const stream of streams) stream.end();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      return listener.close();
     },
   };
 }
