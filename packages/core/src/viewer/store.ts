@@ -217,7 +217,7 @@ export class ViewerStore {
     if (entry === undefined) return undefined;
     return {
       summary: summarize(entry),
-      spans: [...entry.spans].sort((a, b) => a.startMs - b.startMs),
+      spans: byStart(entry.spans),
       logs: this.logs.toArray().filter((line) => line.trace_id === traceId),
       droppedSpans: entry.droppedSpans,
     };
@@ -264,6 +264,27 @@ export class ViewerStore {
     entry.version = ++this.version;
     this.changed.add(entry.traceId);
   }
+}
+
+/**
+ * The spans by start time; spans that start in the same millisecond (clocks of millisecond resolution make
+ * that common) parent first, whatever the order they ended in.
+ */
+function byStart(spans: readonly ViewerSpan[]): ViewerSpan[] {
+  const parents = new Map(spans.map((span) => [span.spanId, span.parentSpanId]));
+  const depth = new Map<string, number>();
+  const depthOf = (span: ViewerSpan): number => {
+    let known = depth.get(span.spanId);
+    if (known !== undefined) return known;
+    known = 0;
+    // Bounded by the spans kept: a malformed trace with a parent loop cannot spin.
+    for (let id = span.parentSpanId; id !== undefined && parents.has(id) && known < spans.length; known++) {
+      id = parents.get(id);
+    }
+    depth.set(span.spanId, known);
+    return known;
+  };
+  return [...spans].sort((a, b) => a.startMs - b.startMs || depthOf(a) - depthOf(b));
 }
 
 function summarize(entry: TraceEntry): TraceSummary {
