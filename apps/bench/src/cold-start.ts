@@ -3,11 +3,18 @@
  * first `GET` returns 200 — module loading, telemetry start, app construction, listen, first request. Each
  * contender's spawns are interleaved with the others', the median is reported, and the difference to the
  * baseline (bare framework) of the same run.
+ *
+ * Under a pinned plan each process is started on the server CPU, like the HTTP servers: its start then competes
+ * with neither this runner (which sends the first request) nor the sink (which receives the first exports).
+ * The start as a whole — the main thread and the V8 and libuv threads beside it — has that one CPU, so a
+ * pinned start can take longer than an unpinned one on an idle machine; the added time is what is compared.
+ * Starting through taskset adds one exec, the same for every contender.
  */
 import { once } from 'node:events';
 import { request } from 'node:http';
 import { median } from './harness.ts';
 import { forkServer, serverEnv, stopServer } from './http.ts';
+import type { PinningPlan } from './pinning.ts';
 
 /** A process to start cold. */
 export interface ColdStartSpec {
@@ -45,10 +52,10 @@ function get(port: number): Promise<number> {
   });
 }
 
-async function coldStartOnce(spec: ColdStartSpec, sinkEndpoint: string): Promise<number> {
+async function coldStartOnce(spec: ColdStartSpec, sinkEndpoint: string, pinning: PinningPlan): Promise<number> {
   const env = await serverEnv(sinkEndpoint, { BENCH_WORKLOAD: 'hello' });
   const started = performance.now();
-  const { child, stderrTail } = forkServer(new URL(spec.script, import.meta.url), env);
+  const { child, stderrTail } = forkServer(new URL(spec.script, import.meta.url), env, pinning);
   try {
     let listening = false;
     const exited = once(child, 'exit').then(() => {
@@ -72,6 +79,8 @@ export async function runColdStarts(
   specs: readonly ColdStartSpec[],
   rounds: number,
   sinkEndpoint: string,
+  /** Where the started processes run. */
+  pinning: PinningPlan,
   /** All contenders of a round at once (the smoke run: faster, figures meaningless). */
   parallel = false,
 ): Promise<ColdStartResult> {
@@ -80,7 +89,7 @@ export async function runColdStarts(
   let live = [...specs];
   const one = async (spec: ColdStartSpec): Promise<void> => {
     try {
-      (samples.get(spec.key) as number[]).push(await coldStartOnce(spec, sinkEndpoint));
+      (samples.get(spec.key) as number[]).push(await coldStartOnce(spec, sinkEndpoint, pinning));
     } catch (error) {
       unavailable.push({ server: spec.key, reason: error instanceof Error ? error.message : String(error) });
     }

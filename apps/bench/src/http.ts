@@ -8,7 +8,8 @@
  * comparable between machines and between runs.
  *
  * The instrumented servers export over OTLP http/protobuf to a sink in this process that reads and drops the
- * bytes, so serialization and export are paid as in production.
+ * bytes, so serialization and export are paid as in production. Under a pinned plan (pinning.ts) each server
+ * runs on the server CPU, and this process (the sink, the load generator) on the other.
  */
 import { type ChildProcess, fork } from 'node:child_process';
 import { once } from 'node:events';
@@ -16,6 +17,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { median } from './harness.ts';
 import { type LoadResult, runLoad } from './load.ts';
+import { affinityProblem, forkOnServerCpu, type PinningPlan } from './pinning.ts';
 
 /** A server process of a group. */
 export interface ServerSpec {
@@ -57,6 +59,8 @@ export interface HttpRunOptions {
    * as a start is CPU-heavy and would only slow the others'.
    */
   readonly parallelStart?: boolean;
+  /** Where the servers run. */
+  readonly pinning: PinningPlan;
 }
 
 /** One measured window. */
@@ -166,12 +170,16 @@ export function nextMessage<T>(child: ChildProcess, type: string, what: string):
   });
 }
 
-/** Forks a bench server script; its standard error is kept (the last 4 KB) to explain a failed start. */
+/**
+ * Forks a bench server script, on the server CPU when `pinning` is pinned; its standard error is kept (the last
+ * 4 KB) to explain a failed start.
+ */
 export function forkServer(
   script: string | URL,
   env: NodeJS.ProcessEnv,
+  pinning: PinningPlan,
 ): { child: ChildProcess; stderrTail(): string } {
-  const child = fork(script, [], { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
+  const child = fork(script, [], { env, stdio: ['ignore', 'ignore', 'pipe', 'ipc'], ...forkOnServerCpu(pinning) });
   let tail = '';
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
@@ -180,14 +188,24 @@ export function forkServer(
   return { child, stderrTail: () => tail };
 }
 
-async function startServer(spec: ServerSpec, sinkEndpoint: string): Promise<RunningServer> {
-  const { child, stderrTail } = forkServer(new URL(spec.script, SRC), await serverEnv(sinkEndpoint, spec.env));
+async function startServer(spec: ServerSpec, sinkEndpoint: string, pinning: PinningPlan): Promise<RunningServer> {
+  const env = await serverEnv(sinkEndpoint, spec.env);
+  const { child, stderrTail } = forkServer(new URL(spec.script, SRC), env, pinning);
+  let port: number;
   try {
-    const { port } = await nextMessage<{ port: number }>(child, 'listening', spec.key);
-    return { key: spec.key, child, port };
+    ({ port } = await nextMessage<{ port: number }>(child, 'listening', spec.key));
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${stderrTail()}`);
   }
+  // The header says where the servers ran: a started server whose threads are not all there is not measured.
+  if (pinning.pinned) {
+    const problem = affinityProblem(child.pid as number, pinning.serverCpu);
+    if (problem !== undefined) {
+      await stopServer(child);
+      throw new Error(`${spec.key}: not restricted to CPU ${pinning.serverCpu}: ${problem}`);
+    }
+  }
+  return { key: spec.key, child, port };
 }
 
 /** Asks a server to exit and makes sure it does. */
@@ -238,7 +256,7 @@ export async function runGroup(
   try {
     const start = async (spec: ServerSpec): Promise<void> => {
       try {
-        servers.set(spec.key, await startServer(spec, sinkEndpoint));
+        servers.set(spec.key, await startServer(spec, sinkEndpoint, options.pinning));
       } catch (error) {
         unavailable.push({ server: spec.key, reason: error instanceof Error ? error.message : String(error) });
         progress(`${group.title}: ${spec.key} did not start, left out`);

@@ -2,7 +2,9 @@
  * Where a contender's per-request CPU goes: runs one server under `--cpu-prof` while wrk (or autocannon) loads
  * it, then sums the profile's self time by function and by package, as shares of the sampled time.
  *
- *   node src/profile.ts servers/express/ours.mjs [--workload hello] [--duration 8] [--top 40]
+ *   node src/profile.ts servers/express/ours.mjs [--workload hello] [--duration 8] [--top 40] [--unpinned]
+ *
+ * Pinned like the suite (pinning.ts) unless `--unpinned`: the server on one CPU, this process and wrk on another.
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +12,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { forkServer, nextMessage, serverEnv, startOtlpSink, stopServer } from './http.ts';
 import { runLoad } from './load.ts';
+import { describePinning, startPinning } from './pinning.ts';
 
 interface ProfileNode {
   id: number;
@@ -70,15 +73,17 @@ if (import.meta.main) {
       duration: { type: 'string', default: '8' },
       top: { type: 'string', default: '40' },
       connections: { type: 'string', default: '50' },
+      unpinned: { type: 'boolean', default: false },
     },
   });
   const script = positionals[0];
   if (script === undefined) throw new Error('usage: node src/profile.ts <server script relative to src/>');
+  const pinning = startPinning(values.unpinned === true);
   const dir = mkdtempSync(join(tmpdir(), 'autotelemetry-profile-'));
   const sink = await startOtlpSink();
   const env = await serverEnv(sink.endpoint, { BENCH_WORKLOAD: values.workload });
   env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${dir}`;
-  const { child, stderrTail } = forkServer(new URL(script, import.meta.url), env);
+  const { child, stderrTail } = forkServer(new URL(script, import.meta.url), env, pinning);
   const message = await nextMessage<{ port: number }>(child, 'listening', script).catch((error: Error) => {
     throw new Error(`${error.message}\n${stderrTail()}`);
   });
@@ -94,7 +99,8 @@ if (import.meta.main) {
   const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
   const top = Number(values.top);
   console.log(
-    `${script} (${values.workload}): ${Math.round(result.rps)} rps under the profiler; profile ${join(dir, file)}\n`,
+    `${script} (${values.workload}): ${Math.round(result.rps)} rps under the profiler, ${describePinning(pinning)}; ` +
+      `profile ${join(dir, file)}\n`,
   );
   console.log('self time by package / area:');
   for (const [name, share] of areas.slice(0, 25)) console.log(`  ${pct(share).padStart(7)}  ${name}`);

@@ -4,6 +4,7 @@
 import type { ColdStartResult } from './cold-start.ts';
 import { type Comparison, markdownTable } from './harness.ts';
 import type { GroupResult, LoadFigures } from './http.ts';
+import type { PinningPlan } from './pinning.ts';
 import { DISTINCT_URLS, MANY_ROUTES } from './scenarios.ts';
 
 /** Where and how a run was taken. */
@@ -18,6 +19,8 @@ export interface RunEnvironment {
   readonly rounds: number;
   readonly durationSec: number;
   readonly quick: boolean;
+  /** Where the measured processes and the runner ran; absent in runs recorded before the bench pinned. */
+  readonly pinning?: PinningPlan;
   /** 1-minute load average when the run started and ended. */
   readonly loadAverage: { readonly start: number; readonly end: number };
 }

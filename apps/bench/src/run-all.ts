@@ -2,12 +2,17 @@
  * The whole benchmark suite, one run (`npm run bench` at the root builds the packages first):
  *
  *   node src/run-all.ts [--quick] [--rounds N] [--duration S] [--connections C] [--only express,fastify-growth,…]
- *                       [--out DIR] [--autocannon]
+ *                       [--out DIR] [--autocannon] [--unpinned]
  *
  * HTTP groups (each contender a separate server process), then the in-process logger and traced() benchmarks
  * (each in a child process), then cold starts. Prints the markdown report and writes it with the JSON of every
  * figure to `results/` (`latest.md`, `latest.json`). `--quick` is the smoke run of `npm test`: one short round
  * of everything, written to a temporary folder unless `--out` says otherwise; its figures mean nothing.
+ *
+ * Pinned where it can be (pinning.ts: `taskset` and two CPUs): every measured process — the servers, the
+ * in-process benchmarks' children, the cold starts — on one CPU, this process with the OTLP sink and the load
+ * generator on another. `--unpinned` lets every process use every CPU, as runs before pinning did. The report's
+ * header says which, and why a run is unpinned.
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
@@ -19,6 +24,7 @@ import { runColdStarts } from './cold-start.ts';
 import type { Comparison } from './harness.ts';
 import { type GroupResult, runGroup, startOtlpSink } from './http.ts';
 import { loadGenerator, useLoadGenerator } from './load.ts';
+import { describePinning, onServerCpu, startPinning } from './pinning.ts';
 import { markdownReport, type SuiteResults } from './report.ts';
 import { coldStartSpecs, httpGroups } from './scenarios.ts';
 
@@ -33,6 +39,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     out: { type: 'string' },
     autocannon: { type: 'boolean', default: false },
+    unpinned: { type: 'boolean', default: false },
   },
 });
 
@@ -50,12 +57,19 @@ if (values.autocannon) useLoadGenerator('autocannon');
 const failures: string[] = [];
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 const here = fileURLToPath(new URL('.', import.meta.url));
+// Before the sink starts or anything is spawned: the load generator inherits this process's CPU.
+const pinning = startPinning(values.unpinned === true);
 
 /** Runs an in-process benchmark in its own child process; a failure is reported, not fatal to the run. */
 function runMicro(name: 'logger' | 'traced'): Promise<Comparison[]> {
-  const args = ['--expose-gc', join(here, 'micro.ts'), name, ...(quick ? ['--quick'] : [])];
+  const [command, args] = onServerCpu(pinning, process.execPath, [
+    '--expose-gc',
+    join(here, 'micro.ts'),
+    name,
+    ...(quick ? ['--quick'] : []),
+  ]);
   return new Promise((resolve) => {
-    execFile(process.execPath, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(command, args, { encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error) {
         failures.push(`${name}: ${error.message.split('\n')[0]} ${stderr.trim().split('\n').slice(-3).join(' ')}`);
         resolve([]);
@@ -65,7 +79,9 @@ function runMicro(name: 'logger' | 'traced'): Promise<Comparison[]> {
 }
 
 const loadStart = loadavg()[0] as number;
-log(`load average ${loadStart.toFixed(2)}; load generator ${loadGenerator()}${quick ? '; quick smoke run' : ''}`);
+log(
+  `load average ${loadStart.toFixed(2)}; load generator ${loadGenerator()}; ${describePinning(pinning)}${quick ? '; quick smoke run' : ''}`,
+);
 const sink = await startOtlpSink();
 const http: GroupResult[] = [];
 let coldStart: SuiteResults['coldStart'] = { figures: [], unavailable: [] };
@@ -78,7 +94,7 @@ try {
   for (let i = 0; i < groups.length; i += concurrency) {
     const batch = groups.slice(i, i + concurrency);
     for (const group of batch) log(`${group.title}…`);
-    const options = { rounds, durationSec, warmupSec, connections, parallelStart: quick };
+    const options = { rounds, durationSec, warmupSec, connections, parallelStart: quick, pinning };
     http.push(...(await Promise.all(batch.map((group) => runGroup(group, options, sink.endpoint, log)))));
   }
   if (selected('logger')) {
@@ -91,7 +107,7 @@ try {
   }
   if (selected('cold')) {
     log('cold starts…');
-    coldStart = await runColdStarts(coldStartSpecs(), coldRounds, sink.endpoint, quick);
+    coldStart = await runColdStarts(coldStartSpecs(), coldRounds, sink.endpoint, pinning, quick);
   }
 } finally {
   sink.close();
@@ -110,6 +126,7 @@ const results: SuiteResults = {
     rounds,
     durationSec,
     quick,
+    pinning,
     loadAverage: { start: loadStart, end: loadavg()[0] as number },
   },
   http,
