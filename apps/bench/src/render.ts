@@ -6,6 +6,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { describePinning } from './pinning.ts';
 import { goalChecks, markdownReport, type SuiteResults, summaryTable } from './report.ts';
 
 const { positionals, values } = parseArgs({ allowPositionals: true, options: { readme: { type: 'boolean' } } });
@@ -17,6 +18,7 @@ if (values.readme) {
   console.log(
     [
       `Run of ${env.date.slice(0, 10)}: Node ${env.node}, ${env.cpus} × ${env.cpu}, ${env.loadGenerator} with ${env.connections} connections, ` +
+        `${describePinning(env.pinning)}, ` +
         `${env.rounds} interleaved rounds of ${env.durationSec} s, load average ${env.loadAverage.start.toFixed(2)} at start and ${env.loadAverage.end.toFixed(2)} at end.`,
       '',
       summaryTable(results),

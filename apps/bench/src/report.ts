@@ -4,7 +4,7 @@
 import type { ColdStartResult } from './cold-start.ts';
 import { type Comparison, markdownTable } from './harness.ts';
 import type { GroupResult, LoadFigures } from './http.ts';
-import type { PinningPlan } from './pinning.ts';
+import { describePinning, type PinningPlan } from './pinning.ts';
 import { DISTINCT_URLS, MANY_ROUTES } from './scenarios.ts';
 
 /** Where and how a run was taken. */
@@ -235,6 +235,23 @@ export function summaryTable(results: SuiteResults): string {
   return lines.join('\n');
 }
 
+/** What the run's CPU placement means for its figures, for under the header (empty for a run before pinning). */
+export function pinningNote(plan: PinningPlan | undefined): string {
+  if (plan === undefined) return '';
+  if (plan.pinned) {
+    return (
+      `Pinned with \`taskset\`: every server process, the in-process benchmarks and the cold starts on CPU ` +
+      `${plan.serverCpu}; the runner — load generator and the OTLP sink the servers export to — on CPU ` +
+      `${plan.runnerCpu}. A server's figures are its own cost, not a share of a CPU it fought over with the load ` +
+      'generator and the receiver.'
+    );
+  }
+  return (
+    `Unpinned (${plan.reason}): the servers, the load generator and the OTLP sink shared every CPU, so the ` +
+    'figures include their contention for it.'
+  );
+}
+
 /** The markdown report. */
 export function markdownReport(results: SuiteResults): string {
   const env = results.environment;
@@ -244,9 +261,11 @@ export function markdownReport(results: SuiteResults): string {
     `# AutoTelemetry benchmarks${env.quick ? ' (quick smoke run: figures not meaningful)' : ''}`,
     '',
     `${env.date} · Node ${env.node} · ${env.platform} · ${env.cpus} × ${env.cpu} · load generator ${env.loadGenerator} ` +
-      `(${env.connections} connections, on the same machine) · ${env.rounds} interleaved rounds of ${env.durationSec} s per contender, medians · ` +
+      `(${env.connections} connections, on the same machine) · ${describePinning(env.pinning)} · ` +
+      `${env.rounds} interleaved rounds of ${env.durationSec} s per contender, medians · ` +
       `load average ${f2(env.loadAverage.start)} at start, ${f2(env.loadAverage.end)} at end.`,
     '',
+    ...(env.pinning === undefined ? [] : [pinningNote(env.pinning), '']),
     'Ratios are medians of per-round ratios to the bare framework of the same run; CPU is the server process’s ' +
       'own `process.cpuUsage()` per completed request; "ours" has every signal on (a SERVER span per request ' +
       'exported over OTLP http/protobuf, the duration histogram and active-requests counter, one JSON access ' +
