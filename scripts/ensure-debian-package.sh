@@ -1,15 +1,16 @@
 #!/bin/sh
 # Makes sure the commands a test or benchmark needs are on this machine, installing one Debian package with
-# apt-get only when one of them is missing. Shared by ensure-prometheus.sh, ensure-chromium.sh and
-# ensure-bench-tools.sh.
+# apt-get only when one of them is missing. Shared by the other ensure-*.sh scripts of this folder.
 #
 #   sh scripts/ensure-debian-package.sh <caller> <debian-package> <command>...
 #
-# Idempotent: does nothing when every command is found (on PATH or in /usr/bin). Needs root or password-less
-# sudo to install; one installer at a time on this machine (flock), so several test files may ask at once.
-# As root, a temporary policy-rc.d keeps the package's own service from being started by the install (tests
-# start their own server, on loopback, on a free port); the file is removed afterwards. ENSURE_HINT, when
-# set, is added to the messages that say the commands cannot be had.
+# Idempotent: does nothing when every command is found: on PATH, in /usr/bin or /usr/sbin, or in a folder of
+# ENSURE_DIRS (space-separated folders, shell patterns allowed, for packages whose programs live off PATH,
+# e.g. "/usr/lib/postgresql/*/bin"). Needs root or password-less sudo to install; one installer at a time on
+# this machine (flock), so several test files may ask at once. As root, a temporary policy-rc.d keeps the
+# package's own service from being started by the install (tests start their own server, on loopback, on a
+# free port); the file is removed afterwards. ENSURE_HINT, when set, is added to the messages that say the
+# commands cannot be had.
 #
 # Exit codes: 0 all present; 1 missing and apt-get unusable here (not root, no apt-get); 2 apt-get failed.
 # Prints the reason on stderr, so a caller that skips can show why.
@@ -20,9 +21,18 @@ PACKAGE=$2
 shift 2
 HINT=${ENSURE_HINT:+; $ENSURE_HINT}
 
+have_one() {
+  command -v "$1" >/dev/null 2>&1 && return 0
+  # Unquoted on purpose: ENSURE_DIRS is split on spaces and its patterns expanded.
+  for dir in /usr/bin /usr/sbin ${ENSURE_DIRS:-}; do
+    [ -x "$dir/$1" ] && return 0
+  done
+  return 1
+}
+
 have_all() {
   for command in "$@"; do
-    command -v "$command" >/dev/null 2>&1 || [ -x "/usr/bin/$command" ] || return 1
+    have_one "$command" || return 1
   done
 }
 
@@ -46,7 +56,8 @@ else
   SUDO=""
 fi
 
-LOCK=/tmp/autotelemetry-ensure-$PACKAGE.lock
+# One lock for every package: apt-get and dpkg cannot run twice at once, whichever packages they install.
+LOCK=/tmp/autotelemetry-ensure-apt.lock
 exec 9>"$LOCK"
 if command -v flock >/dev/null 2>&1; then
   flock 9
@@ -78,6 +89,6 @@ if ! $SUDO apt-get install -y -qq --no-install-recommends "$PACKAGE" >&2; then
   exit 2
 fi
 if ! have_all "$@"; then
-  echo "$CALLER: the $PACKAGE package installed but $* are still not on PATH" >&2
+  echo "$CALLER: the $PACKAGE package installed but $* are still not found (PATH, /usr/bin, /usr/sbin${ENSURE_DIRS:+, $ENSURE_DIRS})" >&2
   exit 2
 fi
