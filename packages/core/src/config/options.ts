@@ -36,6 +36,8 @@ import {
   type ExtensionLogRecordProcessor,
   type ExtensionMetricReader,
   type ExtensionSpanProcessor,
+  INSTRUMENTED_LIBRARIES,
+  type InstrumentedLibrary,
   type OtlpProtocol,
   type TelemetryOptions,
 } from './types.js';
@@ -373,6 +375,18 @@ export const OPTION_RESOLVERS: readonly OptionResolver<unknown>[] = [
   },
   viewerBuffer('viewerMaxTraces', 'AUTOTELEMETRY_VIEWER_MAX_TRACES', 'traces', 200),
   viewerBuffer('viewerMaxLogLines', 'AUTOTELEMETRY_VIEWER_MAX_LOG_LINES', 'log lines', 2000),
+  {
+    option: 'instrumentations',
+    envVars: ['OTEL_NODE_DISABLED_INSTRUMENTATIONS', 'OTEL_NODE_ENABLED_INSTRUMENTATIONS'],
+    customEnv: true,
+    type: `{ ${INSTRUMENTED_LIBRARIES.map((name) => `${name}?: boolean`).join('; ')} }`,
+    accepted: `an object whose keys are among ${INSTRUMENTED_LIBRARIES.join(', ')} and whose values are true or false`,
+    description:
+      'Which libraries get client spans and `db.client.operation.duration`: all found ones unless turned off. The variables take comma-separated names: disabled ones, or the only enabled ones.',
+    defaultText: 'every library on',
+    fromOption: parseInstrumentations,
+    fallback: instrumentationsFromEnv,
+  },
   extensionList<ExtensionSpanProcessor>(
     'spanProcessors',
     'SpanProcessor[]',
@@ -392,6 +406,61 @@ export const OPTION_RESOLVERS: readonly OptionResolver<unknown>[] = [
     'Extra OpenTelemetry log record processors; log lines then also become log records (code only).',
   ),
 ];
+
+const ALL_INSTRUMENTATIONS = (on: boolean): Record<InstrumentedLibrary, boolean> =>
+  Object.fromEntries(INSTRUMENTED_LIBRARIES.map((name) => [name, on])) as Record<InstrumentedLibrary, boolean>;
+
+const isInstrumentedLibrary = (name: string): name is InstrumentedLibrary =>
+  (INSTRUMENTED_LIBRARIES as readonly string[]).includes(name);
+
+/** `{ pg: false }` over every library on. */
+function parseInstrumentations(value: unknown): Readonly<Record<InstrumentedLibrary, boolean>> {
+  const accepted = `an object whose keys are among ${INSTRUMENTED_LIBRARIES.join(', ')} and whose values are true or false`;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError('instrumentations', value, accepted);
+  }
+  const out = ALL_INSTRUMENTATIONS(true);
+  for (const [name, on] of Object.entries(value)) {
+    if (!isInstrumentedLibrary(name))
+      throw new ConfigError(`instrumentations.${name}`, on, `a key among ${INSTRUMENTED_LIBRARIES.join(', ')}`);
+    if (typeof on !== 'boolean') throw new ConfigError(`instrumentations.${name}`, on, 'true or false');
+    out[name] = on;
+  }
+  return Object.freeze(out);
+}
+
+/** The two variables: disabled names (over every library on), or the only enabled names. */
+function instrumentationsFromEnv(ctx: ResolveContext): {
+  value: Readonly<Record<InstrumentedLibrary, boolean>>;
+  source: ConfigSource;
+} {
+  const read = (envVar: string): string[] | undefined => {
+    const raw = ctx.env[envVar];
+    if (raw === undefined || raw.trim() === '') return undefined;
+    const names = raw
+      .split(',')
+      .map((name) => name.trim())
+      .filter((name) => name !== '');
+    const unknown = names.find((name) => !isInstrumentedLibrary(name));
+    if (unknown !== undefined) {
+      throw new ConfigError(
+        'instrumentations',
+        raw,
+        `comma-separated names among ${INSTRUMENTED_LIBRARIES.join(', ')}`,
+        'env',
+        envVar,
+      );
+    }
+    return names;
+  };
+  const enabled = read('OTEL_NODE_ENABLED_INSTRUMENTATIONS');
+  const disabled = read('OTEL_NODE_DISABLED_INSTRUMENTATIONS');
+  if (enabled === undefined && disabled === undefined) return fromDefaults(Object.freeze(ALL_INSTRUMENTATIONS(true)));
+  const out = ALL_INSTRUMENTATIONS(enabled === undefined);
+  for (const name of enabled ?? []) out[name as InstrumentedLibrary] = true;
+  for (const name of disabled ?? []) out[name as InstrumentedLibrary] = false;
+  return { value: Object.freeze(out), source: 'env' };
+}
 
 /** Declares the size of one of the viewer's buffers. */
 function viewerBuffer(option: ConfigKey, envVar: string, what: string, size: number): OptionResolver<number> {

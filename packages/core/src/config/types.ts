@@ -13,6 +13,10 @@ export type ResourceAttributeValue = string | number | boolean;
 /** Something log lines can be written to: a file descriptor, a file path, or an object with `write(string)`. */
 export type LogDestination = number | string | { write(chunk: string): unknown };
 
+/** The libraries whose calls are traced (docs/libraries.md). */
+export const INSTRUMENTED_LIBRARIES = Object.freeze(['pg', 'mysql2', 'ioredis', 'redis'] as const);
+export type InstrumentedLibrary = (typeof INSTRUMENTED_LIBRARIES)[number];
+
 /** What a user may pass. Every field is optional; see the configuration page for defaults per environment. */
 export interface TelemetryOptions {
   /** Service name, `company.service` by convention. Env: `OTEL_SERVICE_NAME`; else the app's package.json name. */
@@ -68,6 +72,12 @@ export interface TelemetryOptions {
   viewerMaxTraces?: number;
   /** How many recent log lines the viewer keeps. Env: `AUTOTELEMETRY_VIEWER_MAX_LOG_LINES`. */
   viewerMaxLogLines?: number;
+  /**
+   * Which libraries' calls get client spans and metrics: all of them unless turned off here, e.g.
+   * `{ pg: false }`. Env: `OTEL_NODE_DISABLED_INSTRUMENTATIONS` / `OTEL_NODE_ENABLED_INSTRUMENTATIONS`
+   * (comma-separated names).
+   */
+  instrumentations?: Partial<Record<InstrumentedLibrary, boolean>>;
   /**
    * Extra span processors (e.g. a `BatchSpanProcessor` around your own exporter), added after the
    * redaction of attributes and before the built-in exporter. Code only.
@@ -136,6 +146,8 @@ export interface Config {
   readonly viewerHost: string;
   readonly viewerMaxTraces: number;
   readonly viewerMaxLogLines: number;
+  /** Per instrumented library, whether its calls are traced. */
+  readonly instrumentations: Readonly<Record<InstrumentedLibrary, boolean>>;
   /** User-supplied span processors ({@link TelemetryOptions.spanProcessors}). */
   readonly spanProcessors: readonly ExtensionSpanProcessor[];
   /** User-supplied metric readers ({@link TelemetryOptions.metricReaders}). */

@@ -31,6 +31,12 @@ import { HTTP_METRIC_ATTRIBUTES } from '../http/metrics.js';
 import { HttpMetricsStore } from '../http/metrics-producer.js';
 import { HTTP_INSTRUMENTATION_SCOPE, RequestSpanFactory } from '../http/request-span.js';
 import { getAnomalyDetector } from '../instrument/anomaly.js';
+import { ClientMetricsProcessor } from '../libraries/client-metrics.js';
+import {
+  enableLibraryInstrumentation,
+  LIBRARY_INSTRUMENTATION_SCOPE,
+  type LibraryInstrumentation,
+} from '../libraries/libraries.js';
 import { DirectLogRecords } from '../logging/direct-records.js';
 import { OTEL_LOGGER_NAME } from '../logging/otel-bridge.js';
 import type { Notices } from '../notices.js';
@@ -77,6 +83,8 @@ export interface Pipeline {
   readonly runtimeMetrics: RuntimeMetrics | undefined;
   /** The local telemetry viewer, when `viewerPort` is set. */
   readonly viewer: Viewer | undefined;
+  /** The database and cache clients traced (libraries/). */
+  readonly libraries: LibraryInstrumentation | undefined;
   /** The pipeline's own warnings. */
   readonly notices: Notices;
   /**
@@ -168,6 +176,7 @@ export function createPipeline(config: Config, notices: Notices, logger?: Reques
   // Order matters: redaction first, so neither a user's processor, an exporter nor the viewer ever sees a secret.
   // The application's processors are guarded: one that throws must not throw into its span calls.
   const spanProcessors: SpanProcessor[] = [
+    new ClientMetricsProcessor(meterProvider.getMeter(LIBRARY_INSTRUMENTATION_SCOPE)),
     ...(config.spanProcessors as unknown as SpanProcessor[]).map((p, i) => new GuardedSpanProcessor(p, notices, i)),
     ...(exporters.spanProcessor ? [exporters.spanProcessor] : []),
     ...(viewer ? [viewer.spanProcessor] : []),
@@ -218,6 +227,7 @@ export function createPipeline(config: Config, notices: Notices, logger?: Reques
       : undefined;
 
   const disableInstrumentation = enableOutgoingInstrumentation(tracerProvider, meterProvider);
+  const libraries = enableLibraryInstrumentation(tracerProvider, config.instrumentations);
   const runtimeMetrics = config.runtimeMetrics ? startRuntimeMetrics(meterProvider, notices) : undefined;
   const prometheus =
     config.prometheusPort === false ? undefined : startPrometheusEndpoint(metricsReader, config, notices);
@@ -239,6 +249,7 @@ export function createPipeline(config: Config, notices: Notices, logger?: Reques
     for (const health of exporters.healths) health.close();
     runtimeMetrics?.stop();
     disableInstrumentation();
+    libraries.stop();
     if (registered.trace) trace.disable();
     if (registered.metrics) metrics.disable();
     if (registered.propagation) propagation.disable();
@@ -280,6 +291,7 @@ export function createPipeline(config: Config, notices: Notices, logger?: Reques
     prometheus,
     runtimeMetrics,
     viewer,
+    libraries,
     notices,
     httpLifecycle: () =>
       (httpLifecycle ??= new HttpLifecycle({
@@ -318,6 +330,7 @@ function disabledPipeline(config: Config, resource: Resource, notices: Notices):
     prometheus: undefined,
     runtimeMetrics: undefined,
     viewer: undefined,
+    libraries: undefined,
     notices,
     httpLifecycle: () => undefined,
     forceFlush: () => Promise.resolve(),

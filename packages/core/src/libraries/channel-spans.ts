@@ -1,0 +1,101 @@
+/**
+ * Client spans from a library's own `TracingChannel` events (mysql2, ioredis and node-redis publish them):
+ * no patching, so the library's load order and module format do not matter, and a library the app never
+ * loads costs one idle subscription.
+ *
+ * A traced call publishes `start` synchronously in the caller's async context (so the active span there is
+ * the parent), then either `error` + `end` for a synchronous throw, or `end` now and `asyncEnd` when the
+ * promise settles or the callback runs (after `error` for a failure). The span rides on the event's context
+ * object, which the library creates per call.
+ */
+import { tracingChannel } from 'node:diagnostics_channel';
+import { type Attributes, context, type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
+
+/** What a call is, read from its channel context; undefined to leave the call untraced. */
+export interface ClientOperation {
+  readonly name: string;
+  readonly attributes: Attributes;
+  readonly kind?: SpanKind;
+}
+
+const SPAN = Symbol('autotelemetry.channel-span');
+
+interface Carrier {
+  [SPAN]?: Span;
+  error?: unknown;
+}
+
+/** `error.type`: the error's code (`ER_NO_SUCH_TABLE`, `ECONNREFUSED`) when it has a string one, else its class. */
+export function errorType(error: unknown): string {
+  if (error !== null && typeof error === 'object') {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code === 'string' && code.length > 0 && code.length <= 64) return code;
+    const name = (error as { constructor?: { name?: unknown } }).constructor?.name;
+    if (typeof name === 'string' && name.length > 0) return name;
+  }
+  return '_OTHER';
+}
+
+/** Marks `span` failed by `error`: ERROR status with the message, an exception event, `error.type`. */
+export function failSpan(span: Span, error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message });
+  span.setAttribute('error.type', errorType(error));
+  if (error instanceof Error) span.recordException(error);
+  else span.recordException({ message });
+}
+
+function end(carrier: Carrier): void {
+  const span = carrier[SPAN];
+  if (span === undefined) return;
+  carrier[SPAN] = undefined;
+  span.end();
+}
+
+/**
+ * Subscribes to `channelName` and makes a client span per traced call. Returns the function that
+ * unsubscribes. Never throws into the library: a subscriber's exception would be rethrown on the next tick.
+ */
+export function traceChannel<C extends object>(
+  channelName: string,
+  tracer: Tracer,
+  describe: (ctx: C) => ClientOperation | undefined,
+): () => void {
+  const channel = tracingChannel<unknown, C & Carrier>(channelName);
+  const handlers = {
+    start(ctx: C & Carrier) {
+      try {
+        const active = context.active();
+        if (isTracingSuppressed(active)) return;
+        const operation = describe(ctx);
+        if (operation === undefined) return;
+        ctx[SPAN] = tracer.startSpan(
+          operation.name,
+          { kind: operation.kind ?? SpanKind.CLIENT, attributes: operation.attributes },
+          active,
+        );
+      } catch {
+        // The call goes on untraced.
+      }
+    },
+    end(ctx: C & Carrier) {
+      // A synchronous throw: `error` came first and no `asyncEnd` follows.
+      if (ctx.error !== undefined) end(ctx);
+    },
+    asyncStart() {},
+    asyncEnd(ctx: C & Carrier) {
+      end(ctx);
+    },
+    error(ctx: C & Carrier) {
+      try {
+        const span = ctx[SPAN];
+        if (span !== undefined) failSpan(span, ctx.error);
+      } catch {
+        // The span still ends.
+      }
+    },
+  };
+  channel.subscribe(handlers);
+  return () => channel.unsubscribe(handlers);
+}

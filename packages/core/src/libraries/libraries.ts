@@ -1,0 +1,92 @@
+/**
+ * The libraries a service talks to, traced with one switch each (`instrumentations`):
+ *
+ * | library | how | package watched |
+ * |---|---|---|
+ * | pg | `@opentelemetry/instrumentation-pg`, applied to the loaded package | `pg` |
+ * | mysql2 | its `mysql2:*` tracing channels | — |
+ * | ioredis | its `ioredis:*` tracing channels | — |
+ * | redis (node-redis) | its `node-redis:*` tracing channels | — |
+ *
+ * Channel subscriptions are made up front: they cost nothing until the library publishes. A patched library
+ * is watched (module-watch.ts) and its instrumentation is loaded only once the app loads it, so a service
+ * without it loads no code for it.
+ */
+import { createRequire } from 'node:module';
+import type { TracerProvider } from '@opentelemetry/api';
+import type { InstrumentationBase } from '@opentelemetry/instrumentation';
+import type { InstrumentedLibrary } from '../config/types.js';
+import { watchPackage } from './module-watch.js';
+import { instrumentMysql2 } from './mysql2.js';
+import { patchLoadedPackage } from './otel-patch.js';
+import { createPgInstrumentation } from './pg.js';
+import { instrumentIoredis, instrumentNodeRedis } from './redis.js';
+
+/** Scope of the spans made here from tracing channels. */
+export const LIBRARY_INSTRUMENTATION_SCOPE = '@autotelemetry/core/libraries';
+
+/** Resolves this package's own dependencies, in the ESM and the CJS build alike. */
+const requireDependency = createRequire(import.meta.url);
+
+/** What was found and traced, for `doctor` and the tests. */
+export interface LibraryReport {
+  readonly library: InstrumentedLibrary;
+  /** The copies patched (`pg@8.16.3 /app/node_modules/pg`); empty for channel-based libraries. */
+  readonly patched: readonly string[];
+}
+
+export interface LibraryInstrumentation {
+  /** The libraries enabled, with the copies patched so far. */
+  report(): readonly LibraryReport[];
+  stop(): void;
+}
+
+interface PatchedState {
+  instrumentation?: InstrumentationBase;
+}
+
+// One instrumentation object per process: its patches outlive a stop only until the next start re-applies.
+const SLOT = Symbol.for('autotelemetry.library-instrumentation.v1');
+type GlobalWithSlot = typeof globalThis & { [SLOT]?: PatchedState };
+
+/** Starts tracing the enabled libraries with `tracerProvider`. */
+export function enableLibraryInstrumentation(
+  tracerProvider: TracerProvider,
+  enabled: Readonly<Record<InstrumentedLibrary, boolean>>,
+): LibraryInstrumentation {
+  const tracer = tracerProvider.getTracer(LIBRARY_INSTRUMENTATION_SCOPE);
+  const stops: Array<() => void> = [];
+  const patched = new Map<InstrumentedLibrary, string[]>();
+  if (enabled.mysql2) stops.push(instrumentMysql2(tracer));
+  if (enabled.ioredis) stops.push(instrumentIoredis(tracer));
+  if (enabled.redis) stops.push(instrumentNodeRedis(tracer));
+  if (enabled.pg) {
+    const copies: string[] = [];
+    patched.set('pg', copies);
+    const global = globalThis as GlobalWithSlot;
+    global[SLOT] ??= {};
+    const shared = global[SLOT];
+    const unpatches: Array<() => void> = [];
+    const unwatch = watchPackage('pg', (loaded) => {
+      shared.instrumentation ??= createPgInstrumentation(requireDependency, tracerProvider);
+      shared.instrumentation.setTracerProvider(tracerProvider);
+      const undo = patchLoadedPackage(shared.instrumentation, loaded);
+      if (undo === undefined) return;
+      unpatches.push(undo);
+      copies.push(`pg@${loaded.version} ${loaded.dir}`);
+    });
+    stops.push(() => {
+      unwatch();
+      for (const undo of unpatches) undo();
+    });
+  }
+  return {
+    report: () =>
+      (Object.keys(enabled) as InstrumentedLibrary[])
+        .filter((library) => enabled[library])
+        .map((library) => ({ library, patched: [...(patched.get(library) ?? [])] })),
+    stop() {
+      for (const stop of stops) stop();
+    },
+  };
+}
