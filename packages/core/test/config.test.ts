@@ -324,3 +324,36 @@ describe('levels and the option table', () => {
     }
   });
 });
+
+describe('instrumentations', () => {
+  const base = { serviceName: 'shop.api' };
+  const all = { pg: true, mysql2: true, ioredis: true, redis: true };
+
+  it('traces every supported client by default; an option turns single ones off', () => {
+    expect(resolveConfig(base, {}).instrumentations).toEqual(all);
+    expect(resolveConfig({ ...base, instrumentations: { pg: false } }, {}).instrumentations).toEqual({
+      ...all,
+      pg: false,
+    });
+  });
+
+  it('reads the disabled list, or the only enabled ones, from the environment', () => {
+    const disabled = resolveConfig(base, { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg, redis' });
+    expect(disabled.instrumentations).toEqual({ ...all, pg: false, redis: false });
+    expect(disabled.sources.instrumentations).toBe('env');
+    const only = resolveConfig(base, { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'mysql2' });
+    expect(only.instrumentations).toEqual({ pg: false, mysql2: true, ioredis: false, redis: false });
+  });
+
+  it('fails at start naming the option for an unknown library or a non-boolean', () => {
+    expect(() => resolveConfig({ ...base, instrumentations: { postgres: false } as never }, {})).toThrow(
+      'Invalid AutoTelemetry option "instrumentations.postgres"',
+    );
+    expect(() => resolveConfig({ ...base, instrumentations: { pg: 'no' } as never }, {})).toThrow(
+      'Invalid AutoTelemetry option "instrumentations.pg"',
+    );
+    expect(() => resolveConfig(base, { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg,mongoose' })).toThrow(
+      'Invalid AutoTelemetry option "instrumentations" (from OTEL_NODE_DISABLED_INSTRUMENTATIONS)',
+    );
+  });
+});

@@ -106,7 +106,7 @@ export function sanitizeSql(sql: string, dialect: SqlDialect): string {
     if (c === '/' && sql[i + 1] === '*') {
       const end = sql.indexOf('*/', i + 2);
       i = end === -1 ? n : end + 2;
-      out += ' ';
+      if (out.length > 0 && !out.endsWith(' ')) out += ' ';
       continue;
     }
     // String literals: '…' with '' or \' escapes; E'…' in PostgreSQL; "…" is a string in MySQL.
