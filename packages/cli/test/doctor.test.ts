@@ -324,6 +324,43 @@ describe('autotelemetry doctor', () => {
     expect(check.fix).toContain('node --require ./tracing index.js');
   });
 
+  it('lists the database and cache clients installed, each traced or not by its version', async () => {
+    const spec = healthyExpressProject();
+    const root = spec.files['package.json'] as { dependencies: Record<string, string> };
+    const dir = project({
+      files: {
+        ...spec.files,
+        'package.json': {
+          ...root,
+          dependencies: { ...root.dependencies, pg: '8.23.1', ioredis: '5.9.3', redis: '5.12.4' },
+        },
+        ...manifest('pg', '8.23.1'),
+        ...manifest('ioredis', '5.9.3'),
+        ...manifest('redis', '5.12.4', { dependencies: { '@redis/client': '5.12.4' } }),
+        ...manifest('@redis/client', '5.12.4'),
+      },
+    });
+    const { report } = await doctor(dir, await healthyEnv());
+    const libraries = report.checks.filter((check) => check.id === 'libraries');
+    expect(libraries.map((check) => [check.status, check.title]).sort()).toEqual([
+      [
+        'ok',
+        '@redis/client 5.12.4: its calls get client spans (the node-redis:command and node-redis:batch tracing channels)',
+      ],
+      [
+        'ok',
+        'pg 8.23.1: its calls get client spans (@opentelemetry/instrumentation-pg, applied to the loaded package)',
+      ],
+      ['warn', 'ioredis 5.9.3: its calls get no spans (traced versions: >=5.11.0)'],
+    ]);
+    expect(libraries.find((check) => check.status === 'warn')?.fix).toBe('Upgrade ioredis to a version in >=5.11.0.');
+  });
+
+  it('says nothing of libraries a project does not have', async () => {
+    const { report } = await doctor(project(healthyExpressProject()), await healthyEnv());
+    expect(report.checks.filter((check) => check.id === 'libraries')).toEqual([]);
+  });
+
   it('reports two copies of @opentelemetry/api in conflict (npm nesting)', async () => {
     const spec = healthyExpressProject();
     const dir = project({

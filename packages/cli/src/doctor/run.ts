@@ -7,6 +7,7 @@
 import { resolve } from 'node:path';
 import { checkCode } from './check-code.js';
 import { checkConfig } from './check-config.js';
+import { checkLibraries } from './check-libraries.js';
 import { checkExporterEndpoints, checkPrometheusPort } from './check-network.js';
 import { checkNode } from './check-node.js';
 import { checkPackages } from './check-packages.js';
@@ -43,6 +44,7 @@ export async function runDoctor(options: DoctorOptions = {}): Promise<DoctorRepo
     });
     checks.push(...checkCode(project));
     checks.push(...checkPackages(project));
+    checks.push(...checkLibraries(project));
   } else if (!options.url && checks.length === 0) {
     checks.push({
       id: 'project',

@@ -28,6 +28,7 @@ export type CheckId =
   | 'second-sdk'
   | 'otel-api-copies'
   | 'autotelemetry-copies'
+  | 'libraries'
   | 'running-service';
 
 /** One check's finding. */

@@ -1,0 +1,43 @@
+/**
+ * The database and cache clients the service has installed, and whether their calls get spans: each copy
+ * reachable from the project, with its version checked against the versions traced.
+ *
+ * @packageDocumentation
+ */
+import { isTracedVersion, LIBRARY_SUPPORT } from '@autotelemetry/core';
+import { findInstalledCopies } from './installed-packages.js';
+import type { ProjectInfo } from './project.js';
+import type { DoctorCheck } from './types.js';
+
+/** One finding per installed copy of a traced library; none when the project has none of them. */
+export function checkLibraries(project: ProjectInfo): DoctorCheck[] {
+  const copies = findInstalledCopies(
+    project.dir,
+    LIBRARY_SUPPORT.map((support) => support.package),
+  );
+  return copies.flatMap((copy): DoctorCheck[] => {
+    const support = LIBRARY_SUPPORT.find((s) => s.package === copy.name);
+    if (support === undefined) return [];
+    const data = { library: support.library, package: copy.name, version: copy.version, path: copy.path };
+    if (isTracedVersion(support, copy.version)) {
+      return [
+        {
+          id: 'libraries',
+          status: 'ok',
+          title: `${copy.name} ${copy.version}: its calls get client spans (${support.how})`,
+          data,
+        },
+      ];
+    }
+    return [
+      {
+        id: 'libraries',
+        status: 'warn',
+        title: `${copy.name} ${copy.version}: its calls get no spans (traced versions: ${support.versions})`,
+        detail: `Spans come from ${support.how}, which this version does not have. Its calls still work, untraced.`,
+        fix: `Upgrade ${copy.name} to a version in ${support.versions}.`,
+        data,
+      } satisfies DoctorCheck,
+    ];
+  });
+}

@@ -1,0 +1,49 @@
+/**
+ * Which versions of each traced library get spans, and how: the one table the docs, `doctor` and the
+ * instrumentations agree on. Libraries traced through their own tracing channels get spans from the first
+ * version that publishes them; older versions run as before, untraced.
+ */
+import { satisfies } from 'semver';
+import type { InstrumentedLibrary } from '../config/types.js';
+
+export interface LibrarySupport {
+  readonly library: InstrumentedLibrary;
+  /** The npm package whose installed version decides. */
+  readonly package: string;
+  /** The versions traced (a semver range). */
+  readonly versions: string;
+  /** How its spans are made, in words. */
+  readonly how: string;
+}
+
+export const LIBRARY_SUPPORT: readonly LibrarySupport[] = Object.freeze([
+  {
+    library: 'pg',
+    package: 'pg',
+    versions: '>=8.0.3 <9',
+    how: '@opentelemetry/instrumentation-pg, applied to the loaded package',
+  },
+  {
+    library: 'mysql2',
+    package: 'mysql2',
+    versions: '>=3.20.0',
+    how: 'the mysql2:query and mysql2:execute tracing channels',
+  },
+  {
+    library: 'ioredis',
+    package: 'ioredis',
+    versions: '>=5.11.0',
+    how: 'the ioredis:command and ioredis:batch tracing channels',
+  },
+  {
+    library: 'redis',
+    package: '@redis/client',
+    versions: '>=5.12.0',
+    how: 'the node-redis:command and node-redis:batch tracing channels',
+  },
+]);
+
+/** Whether `version` of `support`'s package gets spans. */
+export function isTracedVersion(support: LibrarySupport, version: string): boolean {
+  return satisfies(version, support.versions, { includePrerelease: true });
+}
