@@ -1,0 +1,18 @@
+/**
+ * A client library the app never loads costs nothing: with telemetry started and no client loaded, no
+ * instrumentation module is in the module cache; once the app loads pg, pg's instrumentation is.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+describe('instrumentation modules', () => {
+  it('are loaded only for a library the app loads', () => {
+    const script = fileURLToPath(new URL('./fixtures/lazy.cjs', import.meta.url));
+    const result = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000 });
+    expect(result.status, result.stderr).toBe(0);
+    const [before, after] = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    expect(before).toEqual({ before: [] });
+    expect(after.after).toBeGreaterThan(0);
+  });
+});
