@@ -14,7 +14,7 @@
 export type PrometheusKind = 'counter' | 'gauge' | 'histogram';
 
 /** Where a series comes from, which decides which services are expected to have it. */
-export type SignalGroup = 'identity' | 'http' | 'runtime' | 'data' | 'anomaly';
+export type SignalGroup = 'identity' | 'http' | 'runtime' | 'data' | 'database' | 'anomaly';
 
 /** One metric family as Prometheus stores it. */
 export interface StandardSeries {
@@ -158,6 +158,15 @@ export const STANDARD_SERIES = Object.freeze({
     unit: '{row}/s',
     group: 'data',
     labels: ['data_operation_name'],
+  }),
+  dbClientDuration: series({
+    name: 'db_client_operation_duration',
+    otelName: 'db.client.operation.duration',
+    kind: 'histogram',
+    unit: 's',
+    group: 'database',
+    labels: ['db_system_name', 'db_operation_name'],
+    optionalLabels: ['db_namespace', 'db_collection_name', 'server_address', 'server_port', 'error_type'],
   }),
   anomalies: series({
     name: 'autotelemetry_anomalies_total',

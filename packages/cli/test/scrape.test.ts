@@ -1,6 +1,7 @@
 /**
  * The names behind the dashboards and rules, checked against a real scrape: a child process runs the
- * built pipeline and serves requests (fast, failing, slow), a measured data operation, and enough traffic
+ * built pipeline and serves requests (fast, failing, slow), a measured data operation, calls to real Redis
+ * and PostgreSQL servers, and enough traffic
  * for the anomaly detector to flag one; its `/metrics` is scraped and every standard series must be there
  * with its labels, and every series and label the generated PromQL reads must exist in that scrape.
  */
@@ -11,6 +12,7 @@ import { generateRules, recordNames } from '../src/alerts.js';
 import { dashboardQueries, generateDashboards, variableQueries } from '../src/dashboards.js';
 import { labelNamesBySample, parseExposition, type Sample } from '../src/exposition.js';
 import { STANDARD_SERIES, sampleNames, TARGET_LABELS } from '../src/standard-metrics.js';
+import { startDatabases } from './e2e/harness.js';
 import { labelNames, metricNames } from './helpers/promql-names.js';
 
 const SERVICE = fileURLToPath(new URL('./fixtures/standard-service.mjs', import.meta.url));
@@ -24,10 +26,15 @@ async function get(url: string): Promise<number> {
   return response.status;
 }
 
+let databases: Awaited<ReturnType<typeof startDatabases>> | undefined;
+
 beforeAll(async () => {
   const metricsPort = await freePort();
+  databases = await startDatabases();
   const child = spawnNode(SERVICE, {
     env: {
+      REDIS_URL: databases.redis.url,
+      PG_URL: databases.pg.url,
       AUTOTELEMETRY_ENVIRONMENT: 'development',
       OTEL_TRACES_EXPORTER: 'none',
       AUTOTELEMETRY_ACCESS_LOG: 'false',
@@ -44,6 +51,9 @@ beforeAll(async () => {
   for (let i = 0; i < 35; i++) await get(`${base}/slow?ms=0`);
   for (let i = 0; i < 2; i++) await get(`${base}/slow?ms=150`);
   expect(await get(`${base}/import?rows=250`)).toBe(200);
+  for (let i = 0; i < 3; i++) expect(await get(`${base}/cart/${i}`)).toBe(200);
+  expect(await get(`${base}/cart-fail`)).toBe(500);
+  for (let i = 0; i < 3; i++) expect(await get(`${base}/stock/${i}`)).toBe(200);
 
   // Runtime metrics start in the background and GC must have happened once: poll until complete.
   const deadline = Date.now() + 15_000;
@@ -59,6 +69,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAllChildren();
+  await databases?.redis.stop();
+  await databases?.pg.stop();
 });
 
 describe('the standard series, as a real /metrics exposes them', () => {

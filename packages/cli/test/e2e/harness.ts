@@ -23,9 +23,27 @@ import {
   STANDARD_SERIES,
   variableQueries,
 } from '@autotelemetry/cli';
-import { freePort, killAllChildren, type NodeProcess, spawnNode } from '@autotelemetry/test-utils';
+import {
+  ensureServer,
+  freePort,
+  killAllChildren,
+  type NodeProcess,
+  type RealServer,
+  spawnNode,
+  startPostgres,
+  startRedis,
+} from '@autotelemetry/test-utils';
 import { instantiate, regexLiteral } from '../helpers/grafana-vars.ts';
 import { metricNames } from '../helpers/promql-names.ts';
+
+/** Real Redis and PostgreSQL servers for a service's database series (scripts/ensure-*.sh install them). */
+export async function startDatabases(): Promise<{ redis: RealServer; pg: RealServer }> {
+  const unavailable = ensureServer('redis') ?? ensureServer('postgresql');
+  if (unavailable !== undefined)
+    throw new Error(`Redis and PostgreSQL are needed and cannot be had here: ${unavailable}`);
+  const [redis, pg] = await Promise.all([startRedis(), startPostgres()]);
+  return { redis, pg };
+}
 
 /** A service the run starts and Prometheus scrapes. */
 export interface E2ETarget {
@@ -43,6 +61,8 @@ export interface E2ETarget {
   traffic(base: string): Promise<void>;
   /** The signal groups this service must show data for. */
   readonly expects: readonly SignalGroup[];
+  /** Real Redis and PostgreSQL servers the service talks to, started before it (REDIS_URL, PG_URL). */
+  readonly databases?: true;
 }
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
@@ -94,11 +114,15 @@ export const TARGETS: readonly E2ETarget[] = [
     script: here('../fixtures/standard-service.mjs'),
     env: { FIXTURE_SERVICE_NAME: 'e2e.reference' },
     ready: /"listening"/,
+    databases: true,
     async traffic(base) {
       await httpTraffic(base, { fast: '/orders/:n', fail: '/fail', slow: (ms) => `/slow?ms=${ms}` });
       await get(`${base}/import?rows=300`);
+      for (let i = 0; i < 10; i++) await get(`${base}/cart/${i}`);
+      for (let i = 0; i < 2; i++) await get(`${base}/cart-fail`);
+      for (let i = 0; i < 10; i++) await get(`${base}/stock/${i}`);
     },
-    expects: ['identity', 'http', 'runtime', 'data', 'anomaly'],
+    expects: ['identity', 'http', 'runtime', 'data', 'database', 'anomaly'],
   },
   {
     name: 'express-demo',
@@ -182,7 +206,7 @@ export function groupOf(expr: string): SignalGroup {
     const family = series.name;
     if (names.some((n) => n === family || n.startsWith(`${family}_`))) groups.add(series.group);
   }
-  for (const g of ['anomaly', 'data', 'http', 'runtime'] as const) if (groups.has(g)) return g;
+  for (const g of ['anomaly', 'data', 'database', 'http', 'runtime'] as const) if (groups.has(g)) return g;
   return 'identity';
 }
 
@@ -230,7 +254,9 @@ export async function runE2E(options: E2EOptions = {}): Promise<E2EReport> {
   let prometheus: ChildProcess | undefined;
   const prometheusLog: string[] = [];
   const children: NodeProcess[] = [];
+  let databases: { redis: RealServer; pg: RealServer } | undefined;
   try {
+    if (targets.some((target) => target.databases)) databases = await startDatabases();
     // 1. The services, each with its own app and metrics port.
     const ports: { target: E2ETarget; app: number; metrics: number; child: NodeProcess }[] = [];
     for (const target of targets) {
@@ -250,6 +276,7 @@ export async function runE2E(options: E2EOptions = {}): Promise<E2EReport> {
           AUTOTELEMETRY_ACCESS_LOG: 'false',
           AUTOTELEMETRY_PROMETHEUS_PORT: String(metrics),
           AUTOTELEMETRY_PROMETHEUS_HOST: '127.0.0.1',
+          ...(target.databases && databases ? { REDIS_URL: databases.redis.url, PG_URL: databases.pg.url } : {}),
           ...target.env,
         },
         killAfterMs: options.keepUntil ? 24 * 3600_000 : Math.max(5000, deadline - Date.now() + 5000),
@@ -429,6 +456,8 @@ export async function runE2E(options: E2EOptions = {}): Promise<E2EReport> {
     prometheus?.kill('SIGKILL');
     for (const c of children) c.kill('SIGKILL');
     await killAllChildren();
+    await databases?.redis.stop();
+    await databases?.pg.stop();
     if (prometheus && prometheus.exitCode === null && prometheus.signalCode === null) {
       await new Promise((r) => prometheus?.once('close', r));
     }
