@@ -4,6 +4,8 @@
  *
  *   node src/profile.ts servers/express/ours.mjs [--workload hello] [--duration 8] [--top 40] [--unpinned]
  *
+ * `--workload database` needs PG_URL and REDIS_URL of servers prepared as databases.ts does.
+ *
  * Pinned like the suite (pinning.ts) unless `--unpinned`: the server on one CPU, this process and wrk on another.
  */
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -87,7 +89,8 @@ if (import.meta.main) {
   const message = await nextMessage<{ port: number }>(child, 'listening', script).catch((error: Error) => {
     throw new Error(`${error.message}\n${stderrTail()}`);
   });
-  const path = values.workload === 'realistic' ? '/orders/42' : values.workload === 'param' ? '/items/7' : '/';
+  const PATHS: Record<string, string> = { realistic: '/orders/42', param: '/items/7', database: '/stock/7' };
+  const path = PATHS[values.workload] ?? '/';
   const common = { port: message.port, path, connections: Number(values.connections) };
   await runLoad({ ...common, durationSec: 2 });
   const result = await runLoad({ ...common, durationSec: Number(values.duration) });

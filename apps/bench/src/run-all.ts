@@ -21,12 +21,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { runColdStarts } from './cold-start.ts';
+import { type BenchDatabases, startBenchDatabases } from './databases.ts';
 import type { Comparison } from './harness.ts';
 import { type GroupResult, runGroup, startOtlpSink } from './http.ts';
 import { loadGenerator, useLoadGenerator } from './load.ts';
 import { describePinning, onServerCpu, startPinning } from './pinning.ts';
 import { markdownReport, type SuiteResults } from './report.ts';
-import { coldStartSpecs, httpGroups } from './scenarios.ts';
+import { coldStartSpecs, DATABASE_GROUP, httpGroups } from './scenarios.ts';
 
 const { values } = parseArgs({
   options: {
@@ -87,9 +88,11 @@ const http: GroupResult[] = [];
 let coldStart: SuiteResults['coldStart'] = { figures: [], unavailable: [] };
 let logger: Comparison[] = [];
 let traced: Comparison[] = [];
+let databases: BenchDatabases | undefined;
 try {
   // The smoke run loads two groups at a time (its figures mean nothing anyway); a full run one at a time.
   const groups = httpGroups().filter((g) => selected(g.key));
+  if (groups.some((g) => g.key === DATABASE_GROUP)) databases = await startBenchDatabases(log);
   const concurrency = quick ? 2 : 1;
   for (let i = 0; i < groups.length; i += concurrency) {
     const batch = groups.slice(i, i + concurrency);
@@ -111,6 +114,7 @@ try {
   }
 } finally {
   sink.close();
+  await databases?.stop();
 }
 
 const date = new Date().toISOString();

@@ -163,9 +163,41 @@ function growthGroups(): GroupSpec[] {
   });
 }
 
+/**
+ * A handler that does real I/O against real servers: one PostgreSQL query and one Redis GET per request
+ * (servers/database.cjs), Express 5 bare vs ours vs the official setup with its pg and ioredis
+ * instrumentations. The runner starts the servers and sets PG_URL and REDIS_URL.
+ */
+export const DATABASE_GROUP = 'express-database';
+
+function databaseGroup(): GroupSpec {
+  const contenders = [
+    { key: 'bare', label: 'bare Express 5', script: 'servers/express/bare.cjs' },
+    { key: 'ours', label: 'autotelemetry()', script: 'servers/express/ours.mjs', baseline: 'bare' },
+    {
+      key: 'official',
+      label: 'official (sdk-node + http + express + pg + ioredis)',
+      script: 'servers/express/official-database.cjs',
+      baseline: 'bare',
+    },
+  ];
+  return {
+    key: DATABASE_GROUP,
+    title: 'Express 5 · database handler (one pg query + one Redis GET, real servers)',
+    servers: contenders.map((c) => ({ key: c.key, script: c.script, env: { BENCH_WORKLOAD: 'database' } })),
+    loads: contenders.map((c) => ({
+      key: c.key,
+      label: c.label,
+      server: c.key,
+      path: '/stock/7',
+      ...(c.baseline !== undefined ? { baseline: c.baseline } : {}),
+    })),
+  };
+}
+
 /** Every HTTP group of a run, in the order they are run. */
 export function httpGroups(): GroupSpec[] {
-  return [...frameworkGroups(), ...growthGroups()];
+  return [...frameworkGroups(), databaseGroup(), ...growthGroups()];
 }
 
 /** The cold-start contenders: bare / ours / official of each framework. */

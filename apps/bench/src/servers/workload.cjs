@@ -2,12 +2,13 @@
 //   BENCH_WORKLOAD=hello      GET /            -> "Hello World!"
 //   BENCH_WORKLOAD=realistic  GET /orders/:id  -> awaits ~1 ms (a database round trip), answers ~2 KB of JSON
 //   BENCH_WORKLOAD=param      GET /items/:id   -> "Hello World!" (the growth scenarios: many URLs, one template)
+//   BENCH_WORKLOAD=database   GET /stock/:id   -> one PostgreSQL query and one Redis GET (database.cjs)
 //   BENCH_ROUTES=N            N - 1 filler routes (/r<i>/orders/:id) are declared before the hot route, to see
 //                             whether per-request cost grows with the route table.
 'use strict';
 const { setTimeout: sleep } = require('node:timers/promises');
 
-const WORKLOADS = ['hello', 'realistic', 'param'];
+const WORKLOADS = ['hello', 'realistic', 'param', 'database'];
 const workload = WORKLOADS.includes(process.env.BENCH_WORKLOAD) ? process.env.BENCH_WORKLOAD : 'hello';
 const routeCount = Math.max(1, Number(process.env.BENCH_ROUTES ?? '1') || 1);
 
@@ -49,6 +50,7 @@ function databaseRoundTrip() {
 function declareRoutes(declare, paramSyntax = ':id') {
   for (let i = 0; i < routeCount - 1; i++) declare(`/r${i}/orders/${paramSyntax}`);
   if (workload === 'hello') return '/';
+  if (workload === 'database') return `/stock/${paramSyntax}`;
   return workload === 'realistic' ? `/orders/${paramSyntax}` : `/items/${paramSyntax}`;
 }
 

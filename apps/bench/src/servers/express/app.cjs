@@ -14,11 +14,20 @@ async function order(req, res) {
   res.json(orderPayload(req.params.id));
 }
 
+function handlerOf() {
+  if (workload === 'realistic') return order;
+  if (workload !== 'database') return hello;
+  const database = require('../database.cjs').openDatabase();
+  return async function stock(req, res) {
+    res.json(await database.lookup(Number(req.params.id)));
+  };
+}
+
 function buildExpressApp(express, install) {
   const app = express();
   if (install) install(app);
   const hot = declareRoutes((path) => app.get(path, filler));
-  app.get(hot, workload === 'realistic' ? order : hello);
+  app.get(hot, handlerOf());
   return app;
 }
 
