@@ -171,9 +171,9 @@ function growthGroups(): GroupSpec[] {
 export const DATABASE_GROUP = 'express-database';
 
 function databaseGroup(): GroupSpec {
-  const contenders = [
-    { key: 'bare', label: 'bare Express 5', script: 'servers/express/bare.cjs' },
-    { key: 'ours', label: 'autotelemetry()', script: 'servers/express/ours.mjs', baseline: 'bare' },
+  const express = FRAMEWORKS.find((f) => f.key === 'express')?.contenders ?? [];
+  const contenders: Contender[] = [
+    ...express.filter((c) => c.key === 'bare' || c.key === 'ours'),
     {
       key: 'official',
       label: 'official (sdk-node + http + express + pg + ioredis)',

@@ -99,3 +99,14 @@ export function traceChannel<C extends object>(
   channel.subscribe(handlers);
   return () => channel.unsubscribe(handlers);
 }
+
+/** Subscribes to several channels at once; returns the function that unsubscribes from all of them. */
+export function traceChannels(
+  tracer: Tracer,
+  channels: ReadonlyArray<readonly [string, (ctx: never) => ClientOperation | undefined]>,
+): () => void {
+  const stops = channels.map(([name, describe]) => traceChannel(name, tracer, describe));
+  return () => {
+    for (const stop of stops) stop();
+  };
+}

@@ -5,7 +5,7 @@
  * replaced by `?`. The bound values (`values`) are never read.
  */
 import type { Tracer } from '@opentelemetry/api';
-import { type ClientOperation, traceChannel } from './channel-spans.js';
+import { type ClientOperation, traceChannels } from './channel-spans.js';
 import { sqlSpanName, summarizeSql } from './sql.js';
 
 /** The context mysql2 publishes for a statement. */
@@ -32,9 +32,8 @@ function describe(ctx: StatementContext): ClientOperation {
   return { name: sqlSpanName(summary, namespace, MYSQL_SYSTEM), attributes };
 }
 
-export function instrumentMysql2(tracer: Tracer): () => void {
-  const stops = [traceChannel('mysql2:query', tracer, describe), traceChannel('mysql2:execute', tracer, describe)];
-  return () => {
-    for (const stop of stops) stop();
-  };
-}
+export const instrumentMysql2 = (tracer: Tracer): (() => void) =>
+  traceChannels(tracer, [
+    ['mysql2:query', describe],
+    ['mysql2:execute', describe],
+  ]);

@@ -7,7 +7,7 @@
  * sanitized (a value written by SET is `?`); the text is the command and those arguments.
  */
 import type { Tracer } from '@opentelemetry/api';
-import { type ClientOperation, traceChannel } from './channel-spans.js';
+import { type ClientOperation, traceChannels } from './channel-spans.js';
 
 interface CommandContext {
   readonly command?: unknown;
@@ -59,22 +59,16 @@ function describeBatch(ctx: CommandContext): ClientOperation {
   return { name: mode, attributes };
 }
 
-export function instrumentIoredis(tracer: Tracer): () => void {
-  const stops = [
-    traceChannel('ioredis:command', tracer, describeCommand),
-    traceChannel('ioredis:batch', tracer, describeBatch),
-  ];
-  return () => {
-    for (const stop of stops) stop();
-  };
-}
+/** ioredis: its `ioredis:command` and `ioredis:batch` channels. */
+export const instrumentIoredis = (tracer: Tracer): (() => void) =>
+  traceChannels(tracer, [
+    ['ioredis:command', describeCommand],
+    ['ioredis:batch', describeBatch],
+  ]);
 
-export function instrumentNodeRedis(tracer: Tracer): () => void {
-  const stops = [
-    traceChannel('node-redis:command', tracer, describeCommand),
-    traceChannel('node-redis:batch', tracer, describeBatch),
-  ];
-  return () => {
-    for (const stop of stops) stop();
-  };
-}
+/** node-redis: its `node-redis:command` and `node-redis:batch` channels. */
+export const instrumentNodeRedis = (tracer: Tracer): (() => void) =>
+  traceChannels(tracer, [
+    ['node-redis:command', describeCommand],
+    ['node-redis:batch', describeBatch],
+  ]);
