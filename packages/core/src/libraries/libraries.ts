@@ -12,10 +12,10 @@
  * is watched (module-watch.ts) and its instrumentation is loaded only once the app loads it, so a service
  * without it loads no code for it.
  */
-import { createRequire } from 'node:module';
 import type { TracerProvider } from '@opentelemetry/api';
 import type { InstrumentationBase } from '@opentelemetry/instrumentation';
 import type { InstrumentedLibrary } from '../config/types.js';
+import { requireDependency } from './dependencies.js';
 import { watchPackage } from './module-watch.js';
 import { instrumentMysql2 } from './mysql2.js';
 import { patchLoadedPackage } from './otel-patch.js';
@@ -24,9 +24,6 @@ import { instrumentIoredis, instrumentNodeRedis } from './redis.js';
 
 /** Scope of the spans made here from tracing channels. */
 export const LIBRARY_INSTRUMENTATION_SCOPE = '@autotelemetry/core/libraries';
-
-/** Resolves this package's own dependencies, in the ESM and the CJS build alike. */
-const requireDependency = createRequire(import.meta.url);
 
 /** What was found and traced, for `doctor` and the tests. */
 export interface LibraryReport {

@@ -10,13 +10,13 @@
  * found, so an app without the package never loads the instrumentation's code.
  */
 import type { InstrumentationBase } from '@opentelemetry/instrumentation';
-import { satisfies } from 'semver';
+import { inRange } from './dependencies.js';
 import type { LoadedPackage } from './module-watch.js';
 
 type Definitions = ReturnType<InstrumentationBase['getModuleDefinitions']>;
 
 const supports = (ranges: readonly string[], version: string): boolean =>
-  ranges.some((range) => satisfies(version, range, { includePrerelease: true }));
+  ranges.some((range) => inRange(version, range));
 
 /**
  * Patches `loaded` with `instrumentation`'s definitions for its package. Returns the function that undoes

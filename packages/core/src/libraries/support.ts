@@ -3,8 +3,8 @@
  * instrumentations agree on. Libraries traced through their own tracing channels get spans from the first
  * version that publishes them; older versions run as before, untraced.
  */
-import { satisfies } from 'semver';
 import type { InstrumentedLibrary } from '../config/types.js';
+import { inRange } from './dependencies.js';
 
 export interface LibrarySupport {
   readonly library: InstrumentedLibrary;
@@ -45,5 +45,5 @@ export const LIBRARY_SUPPORT: readonly LibrarySupport[] = Object.freeze([
 
 /** Whether `version` of `support`'s package gets spans. */
 export function isTracedVersion(support: LibrarySupport, version: string): boolean {
-  return satisfies(version, support.versions, { includePrerelease: true });
+  return inRange(version, support.versions);
 }
