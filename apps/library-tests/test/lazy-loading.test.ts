@@ -11,7 +11,10 @@ describe('instrumentation modules', () => {
     const script = fileURLToPath(new URL('./fixtures/lazy.cjs', import.meta.url));
     const result = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000 });
     expect(result.status, result.stderr).toBe(0);
-    const [before, after] = result.stdout.trim().split('\n').map((line) => JSON.parse(line));
+    const [before, after] = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(before).toEqual({ before: [] });
     expect(after.after).toBeGreaterThan(0);
   });
