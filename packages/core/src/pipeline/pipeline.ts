@@ -83,7 +83,7 @@ export interface Pipeline {
   readonly runtimeMetrics: RuntimeMetrics | undefined;
   /** The local telemetry viewer, when `viewerPort` is set. */
   readonly viewer: Viewer | undefined;
-  /** The database, cache and messaging clients traced (libraries/). */
+  /** The database and cache clients traced (libraries/). */
   readonly libraries: LibraryInstrumentation | undefined;
   /** The pipeline's own warnings. */
   readonly notices: Notices;
