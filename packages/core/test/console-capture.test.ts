@@ -63,6 +63,9 @@ describe('captureConsole', () => {
     target.error('error');
     target.dir({ a: { b: { c: { d: 1 } } } }, { depth: 0 });
     target.log();
+    // How Node prints a process warning.
+    target.error(`(node:${process.pid}) [DEP0001] DeprecationWarning: old`);
+    target.error('(node:1) not this process');
     restore();
     expect(printed).toEqual([]);
     expect(lines.map(({ level, message }) => [level, message])).toEqual([
@@ -73,6 +76,8 @@ describe('captureConsole', () => {
       ['error', 'error'],
       ['info', '{ a: [Object] }'],
       ['info', ''],
+      ['warn', `(node:${process.pid}) [DEP0001] DeprecationWarning: old`],
+      ['error', '(node:1) not this process'],
     ]);
   });
 

@@ -8,7 +8,8 @@
  *   included); `trace` adds its `Trace: …` header and stack, `dir` is `util.inspect` with its options. The
  *   first Error among the arguments is also the line's `error` (type, message, stack, causes).
  * - The level comes from the method: `log`, `info` and `dir` INFO, `debug` DEBUG, `warn` WARN, `error`
- *   ERROR, `trace` TRACE. Console output was never filtered, so it is not filtered by `logLevel` either.
+ *   ERROR, `trace` TRACE — except Node's own process warnings, which it prints with `console.error`: WARN.
+ *   Console output was never filtered, so it is not filtered by `logLevel` either.
  * - Methods the console implements through these (`assert`, `count`, `table`, `timeEnd`, `group`…) follow.
  *
  * The line is written by the sink given to {@link captureConsole} (the core's logger, through its own
@@ -155,6 +156,11 @@ function dirMessage(args: readonly unknown[]): string {
   }
 }
 
+/** Node prints its process warnings (`(node:PID) [CODE] Warning: …`) with `console.error`; they are WARN lines. */
+function isNodeWarning(message: string): boolean {
+  return message.startsWith('(node:') && message.startsWith(`(node:${process.pid}) `);
+}
+
 function firstError(args: readonly unknown[]): unknown {
   for (const arg of args) {
     try {
@@ -198,7 +204,7 @@ function makeWrapper(slot: CaptureSlot, method: CapturedConsoleMethod, original:
     }
     slot.writing = true;
     try {
-      sink(level, message, error);
+      sink(method === 'error' && isNodeWarning(message) ? 'warn' : level, message, error);
     } catch {
       slot.writing = false;
       callOriginal(original, target, args);
