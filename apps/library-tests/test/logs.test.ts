@@ -215,6 +215,13 @@ describe.each(VARIANTS)('%s (pino and winston loaded %s telemetry starts)', (scr
     },
   );
 
+  it("writes Node's own process warnings as WARN console lines", () => {
+    const warning = lineWhere((m) => m.includes('DEP_LOGS_TEST'), 'the process warning');
+    expect(Object.keys(warning)).toEqual(CONSOLE_KEYS);
+    expect(warning).toMatchObject({ level: 'WARN', logger: 'console' });
+    expect(warning.message).toMatch(/^\(node:\d+\) \[DEP_LOGS_TEST\] DeprecationWarning: node-warning outside/);
+  });
+
   it('stamps the span a request is in after an await, too', () => {
     const work = serverSpan('/work');
     expect(lineWhere((m) => m === 'console-log inside after await', 'after await')).toMatchObject({
