@@ -65,6 +65,7 @@ export function renderConfigurationPage(): string {
     ['Prometheus `/metrics`', (env) => (ENVIRONMENT_DEFAULTS[env].prometheus ? 'on' : 'off')],
     ['runtime metrics', (env) => (ENVIRONMENT_DEFAULTS[env].runtimeMetrics ? 'on' : 'off')],
     ['anomaly detection', (env) => (ENVIRONMENT_DEFAULTS[env].anomalyDetection ? 'on' : 'off')],
+    ['`console.*` written as log lines', (env) => (ENVIRONMENT_DEFAULTS[env].captureConsole ? 'on' : 'off')],
   ];
   for (const [label, value] of rows) lines.push(`| ${label} | ${ENVIRONMENTS.map(value).join(' | ')} |`);
   lines.push('', 'In production, logs are always JSON: `jsonLogs: false` is ignored there, with one warning.', '');

@@ -82,18 +82,19 @@ export function startTelemetry(options?: TelemetryOptions): TelemetryClient {
   for (const warning of config.warnings) notices.warn(warning);
 
   let stopping: Promise<void> | undefined;
-  const shutdown = (): Promise<void> => {
+  // `processEnding`: the exit hooks' flush (a signal, the event loop run dry) rather than the app's call.
+  const shutdown = (processEnding: boolean): Promise<void> => {
     stopping ??= (async () => {
       hooks.remove();
       if (getState()?.client === client) setState(undefined);
-      await pipeline.shutdown();
+      await pipeline.shutdown({ processEnding });
       // Kept until the flush is done: a `process.exit()` during it still exports what is in flight.
       syncHooks.remove();
       flushLogger(logger);
     })();
     return stopping;
   };
-  const hooks = installExitHooks(shutdown);
+  const hooks = installExitHooks(() => shutdown(true));
   const syncHooks = installSyncExitHooks({
     onFatal: (error, origin) => reportFatal(logger, error, origin),
     onExit: () => {
@@ -111,7 +112,7 @@ export function startTelemetry(options?: TelemetryOptions): TelemetryClient {
       await pipeline.forceFlush();
       flushLogger(logger);
     },
-    shutdown,
+    shutdown: () => shutdown(false),
   });
   setState({ config, logger, client, pipeline, notices });
   return client;

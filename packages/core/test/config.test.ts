@@ -57,7 +57,12 @@ describe('resolveConfig precedence', () => {
       expect(config.runtimeMetrics).toBe(defaults.runtimeMetrics);
       expect(config.anomalyDetection).toBe(defaults.anomalyDetection);
       expect(config.otlpEnabled).toBe(defaults.otlp);
+      expect(config.captureConsole).toBe(defaults.captureConsole);
+      expect(config.logCorrelation).toBe(true);
     }
+    expect(Object.values(Environment).filter((env) => ENVIRONMENT_DEFAULTS[env].captureConsole)).toEqual([
+      'production',
+    ]);
     expect(ENVIRONMENT_DEFAULTS.development.jsonLogs).toBe(false);
     expect(ENVIRONMENT_DEFAULTS.test.traceExporter).toBe('memory');
   });
@@ -151,6 +156,16 @@ describe('OTLP and resource settings', () => {
     expect(resolveConfig(base, { AUTOTELEMETRY_PROMETHEUS_PORT: '9464' }).prometheusPort).toBe(9464);
   });
 
+  it('turns console capture and log correlation off or on, from an option or the variable', () => {
+    const production = { ...base, environment: 'production' } as const;
+    expect(resolveConfig({ ...production, captureConsole: false }, {}).captureConsole).toBe(false);
+    expect(resolveConfig(production, { AUTOTELEMETRY_CAPTURE_CONSOLE: 'off' }).captureConsole).toBe(false);
+    expect(resolveConfig(base, { AUTOTELEMETRY_CAPTURE_CONSOLE: 'yes' }).captureConsole).toBe(true);
+    expect(resolveConfig({ ...base, logCorrelation: false }, {}).logCorrelation).toBe(false);
+    const fromEnv = resolveConfig(base, { AUTOTELEMETRY_LOG_CORRELATION: '0' });
+    expect([fromEnv.logCorrelation, fromEnv.sources.logCorrelation]).toEqual([false, 'env']);
+  });
+
   it('adds configured keys to the default redaction list and keeps default exclusions', () => {
     const config = resolveConfig({ ...base, redact: ['X-Session'] }, {});
     expect(config.redact).toEqual([...DEFAULT_REDACTED_KEYS, 'x-session']);
@@ -177,6 +192,18 @@ describe('bad configuration fails fast, naming the option, the value and what is
       /AUTOTELEMETRY_ENVIRONMENT/,
     ],
     ['unknown level', () => resolveConfig({ ...base, logLevel: 'LOUD' }, {}), 'logLevel', /TRACE, DEBUG, INFO/],
+    [
+      'console capture not a boolean',
+      () => resolveConfig({ ...base, captureConsole: 'yes' as never }, {}),
+      'captureConsole',
+      /true or false/,
+    ],
+    [
+      'log correlation from env',
+      () => resolveConfig(base, { AUTOTELEMETRY_LOG_CORRELATION: 'maybe' }),
+      'logCorrelation',
+      /true\/false/,
+    ],
     [
       'unknown level from env',
       () => resolveConfig(base, { AUTOTELEMETRY_LOG_LEVEL: 'verbose' }),

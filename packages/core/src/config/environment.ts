@@ -107,6 +107,8 @@ export interface EnvironmentDefaults {
   readonly anomalyDetection: boolean;
   /** Whether the local telemetry viewer is served (on loopback). */
   readonly viewer: boolean;
+  /** Whether `console.*` output is written as log lines (the logger's schema) instead of plain text. */
+  readonly captureConsole: boolean;
 }
 
 /** The per-environment defaults table of the design. */
@@ -120,6 +122,7 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
     runtimeMetrics: true,
     anomalyDetection: true,
     viewer: true,
+    captureConsole: false,
   }),
   test: Object.freeze({
     jsonLogs: true,
@@ -130,6 +133,7 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
     runtimeMetrics: false,
     anomalyDetection: false,
     viewer: false,
+    captureConsole: false,
   }),
   staging: Object.freeze({
     jsonLogs: true,
@@ -140,6 +144,7 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
     runtimeMetrics: true,
     anomalyDetection: true,
     viewer: false,
+    captureConsole: false,
   }),
   production: Object.freeze({
     jsonLogs: true,
@@ -150,5 +155,6 @@ export const ENVIRONMENT_DEFAULTS: Readonly<Record<Environment, EnvironmentDefau
     runtimeMetrics: true,
     anomalyDetection: true,
     viewer: false,
+    captureConsole: true,
   }),
 });

@@ -352,6 +352,30 @@ export const OPTION_RESOLVERS: readonly OptionResolver<unknown>[] = [
     fallback: () => fromDefaults(1),
   },
   {
+    option: 'logCorrelation',
+    envVars: ['AUTOTELEMETRY_LOG_CORRELATION'],
+    type: 'boolean',
+    accepted: 'true or false',
+    description:
+      "Adds the active span's `trace_id` and `span_id` to every line of the app's own pino and winston loggers, created before or after the start; their level, format and output stay the app's.",
+    defaultText: '`true`',
+    fromOption: parseBoolean('logCorrelation'),
+    fromEnv: parseBooleanEnv('logCorrelation'),
+    fallback: () => fromDefaults(true),
+  },
+  {
+    option: 'captureConsole',
+    envVars: ['AUTOTELEMETRY_CAPTURE_CONSOLE'],
+    type: 'boolean',
+    accepted: 'true or false',
+    description:
+      "Writes each `console.log`, `info`, `debug`, `warn`, `error`, `trace` and `dir` call (the app's and its libraries') as one log line — logger `console`, level from the method, the trace ids — to the log destination, instead of plain text.",
+    defaultText: PER_ENV('captureConsole'),
+    fromOption: parseBoolean('captureConsole'),
+    fromEnv: parseBooleanEnv('captureConsole'),
+    fallback: (ctx) => fromDefaults(ENVIRONMENT_DEFAULTS[ctx.environment].captureConsole),
+  },
+  {
     option: 'viewerPort',
     envVars: ['AUTOTELEMETRY_VIEWER_PORT'],
     type: 'number | false',

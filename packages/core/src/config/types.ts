@@ -62,6 +62,16 @@ export interface TelemetryOptions {
   /** Where log lines are written. Default: standard output. */
   logDestination?: LogDestination;
   /**
+   * Add the active span's `trace_id` and `span_id` to the lines of the app's own pino and winston loggers,
+   * whenever and however they are created. On by default. Env: `AUTOTELEMETRY_LOG_CORRELATION`.
+   */
+  logCorrelation?: boolean;
+  /**
+   * Write `console.log`/`info`/`debug`/`warn`/`error`/`trace`/`dir` output as log lines of the logger's schema
+   * (logger `console`) instead of plain text. On by default in production only. Env: `AUTOTELEMETRY_CAPTURE_CONSOLE`.
+   */
+  captureConsole?: boolean;
+  /**
    * Port of the local telemetry viewer (`/_telemetry/`), 0 for any free port, or false to disable it. On by
    * default in development only. Env: `AUTOTELEMETRY_VIEWER_PORT`.
    */
@@ -142,6 +152,8 @@ export interface Config {
   readonly excludePaths: readonly string[];
   readonly redact: readonly string[];
   readonly logDestination: LogDestination;
+  readonly logCorrelation: boolean;
+  readonly captureConsole: boolean;
   readonly viewerPort: number | false;
   readonly viewerHost: string;
   readonly viewerMaxTraces: number;

@@ -314,3 +314,41 @@ function isEmpty(record: object): boolean {
   for (const _ in record) return false;
   return true;
 }
+
+/** The `logger` of the lines written for `console.*` calls (console-capture.ts). */
+export const CONSOLE_LOGGER_NAME = 'console';
+
+/**
+ * The sink of captured console calls: lines of `root`'s schema and destination, named
+ * {@link CONSOLE_LOGGER_NAME}, at every level (console output was never filtered by the log level), with the
+ * trace ids of the active span and, on JSON lines, the call's Error as `error` (the readable text line already
+ * shows its stack in the message). They become no OpenTelemetry log record: an exporter that prints records
+ * to the console (the SDK's `ConsoleLogRecordExporter`) would otherwise feed on its own output. A line written
+ * while the process is exiting is written out at once (no later turn of the event loop will).
+ */
+export function consoleLineWriter(root: TelemetryLogger): {
+  write(level: 'trace' | 'debug' | 'info' | 'warn' | 'error', message: string, error: unknown): void;
+  close(): void;
+} {
+  const child = root.child({ logger: CONSOLE_LOGGER_NAME }, { level: 'trace' }) as unknown as InternalLogger &
+    Record<string, (obj: unknown, msg?: string) => void>;
+  const parts = child[PARTS];
+  child[PARTS] = { ...parts, shared: { ...parts.shared, bridge: undefined } };
+  const json = child[asJsonSym] === formatJsonLine;
+  let exiting = false;
+  const onExit = (): void => {
+    exiting = true;
+  };
+  process.prependListener('exit', onExit);
+  return {
+    write(level, message, error) {
+      const method = child[level] as (obj: unknown, msg?: string) => void;
+      if (json && error !== undefined) method.call(child, { err: error }, message);
+      else method.call(child, message);
+      if (exiting) flushLogger(child as unknown as TelemetryLogger);
+    },
+    close() {
+      process.removeListener('exit', onExit);
+    },
+  };
+}

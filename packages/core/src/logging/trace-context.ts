@@ -37,3 +37,9 @@ export function traceTextFragment(span: Span | undefined): string {
   const spanContext = span.spanContext();
   return isSpanContextValid(spanContext) ? `trace_id=${spanContext.traceId} span_id=${spanContext.spanId} - ` : '';
 }
+
+/** The ids a line written now carries: those of the active span, or undefined without a valid one. */
+export function activeSpanIds(): { readonly traceId: string; readonly spanId: string } | undefined {
+  const spanContext = trace.getSpan(context.active())?.spanContext();
+  return spanContext !== undefined && isSpanContextValid(spanContext) ? spanContext : undefined;
+}

@@ -24,7 +24,6 @@ import { type ExitExportReport, exportPendingSync } from '../export/exit-sender.
 import type { ExportHealth } from '../export/export-health.js';
 import { createExporters } from '../export/exporters.js';
 import { type BoundedMemorySpanExporter, SnapshotMetricReader } from '../export/memory-exporters.js';
-import type { RequestLogger } from '../http/adapter-contract.js';
 import { ExcludedPathsSampler } from '../http/excluded-paths-sampler.js';
 import { HttpLifecycle } from '../http/lifecycle.js';
 import { HTTP_METRIC_ATTRIBUTES } from '../http/metrics.js';
@@ -37,7 +36,10 @@ import {
   LIBRARY_INSTRUMENTATION_SCOPE,
   type LibraryInstrumentation,
 } from '../libraries/libraries.js';
+import { enableLogCorrelation, type LogCorrelation } from '../libraries/log-correlation.js';
+import { type ConsoleCapture, captureConsole } from '../logging/console-capture.js';
 import { DirectLogRecords } from '../logging/direct-records.js';
+import { consoleLineWriter, type TelemetryLogger } from '../logging/logger.js';
 import { OTEL_LOGGER_NAME } from '../logging/otel-bridge.js';
 import type { Notices } from '../notices.js';
 import { W3CTraceContextLevel2Propagator } from '../propagation/trace-context-propagator.js';
@@ -85,6 +87,8 @@ export interface Pipeline {
   readonly viewer: Viewer | undefined;
   /** The database and cache clients traced (libraries/). */
   readonly libraries: LibraryInstrumentation | undefined;
+  /** The app's pino and winston loggers given the trace ids, when `logCorrelation` is on. */
+  readonly logCorrelation: LogCorrelation | undefined;
   /** The pipeline's own warnings. */
   readonly notices: Notices;
   /**
@@ -101,9 +105,28 @@ export interface Pipeline {
   exportPendingSync(): ExitExportReport;
   /**
    * Stops everything: synchronously unregisters the globals and instrumentation (nothing new enters), then
-   * flushes and shuts the providers down within a deadline. Idempotent; never rejects.
+   * flushes and shuts the providers down within a deadline. Idempotent; never rejects. With `processEnding`
+   * (a signal, the event loop run dry) the console stays captured: the process's last lines stay log lines.
    */
-  shutdown(): Promise<void>;
+  shutdown(options?: ShutdownOptions): Promise<void>;
+}
+
+/** How a shutdown was asked for. */
+export interface ShutdownOptions {
+  /** The process is ending (a signal, `beforeExit`), rather than the app calling `shutdown()`. */
+  readonly processEnding?: boolean;
+}
+
+/** `console.*` written as the logger's lines, when `captureConsole` is on and there is a logger. */
+function startConsoleCapture(config: Config, logger: TelemetryLogger | undefined): (options?: ShutdownOptions) => void {
+  if (!config.captureConsole || logger === undefined) return noop;
+  const writer = consoleLineWriter(logger);
+  const capture: ConsoleCapture = captureConsole(writer.write);
+  return (options) => {
+    if (options?.processEnding === true) return;
+    capture.restore();
+    writer.close();
+  };
 }
 
 function samplerFor(ratio: number): Sampler {
@@ -134,11 +157,13 @@ interface Registered {
 
 /**
  * Builds and registers the pipeline for a config. `logger` (the pipeline's root logger) writes the HTTP
- * lifecycle's access lines and is the parent of its request loggers.
+ * lifecycle's access lines, is the parent of its request loggers and writes the captured console calls.
  */
-export function createPipeline(config: Config, notices: Notices, logger?: RequestLogger): Pipeline {
+export function createPipeline(config: Config, notices: Notices, logger?: TelemetryLogger): Pipeline {
   const resource = buildResource(config);
-  if (!config.enabled) return disabledPipeline(config, resource, notices);
+  // Logs work with telemetry off too (`enabled: false`): the console is captured either way.
+  const stopConsoleCapture = startConsoleCapture(config, logger);
+  if (!config.enabled) return disabledPipeline(config, resource, notices, stopConsoleCapture);
   const registered: Registered = {
     context: false,
     propagation: false,
@@ -228,6 +253,7 @@ export function createPipeline(config: Config, notices: Notices, logger?: Reques
 
   const disableInstrumentation = enableOutgoingInstrumentation(tracerProvider, meterProvider);
   const libraries = enableLibraryInstrumentation(tracerProvider, config.instrumentations);
+  const logCorrelation = config.logCorrelation ? enableLogCorrelation() : undefined;
   const runtimeMetrics = config.runtimeMetrics ? startRuntimeMetrics(meterProvider, notices) : undefined;
   const prometheus =
     config.prometheusPort === false ? undefined : startPrometheusEndpoint(metricsReader, config, notices);
@@ -244,12 +270,14 @@ export function createPipeline(config: Config, notices: Notices, logger?: Reques
 
   // Everything that can be undone synchronously is, before the first await: a start that follows right after
   // (even in the same tick) then finds the globals free, and nothing new enters the pipeline being flushed.
-  const stop = async (): Promise<void> => {
+  const stop = async (options?: ShutdownOptions): Promise<void> => {
     logRecords?.close();
     for (const health of exporters.healths) health.close();
     runtimeMetrics?.stop();
     disableInstrumentation();
     libraries.stop();
+    logCorrelation?.stop();
+    stopConsoleCapture(options);
     if (registered.trace) trace.disable();
     if (registered.metrics) metrics.disable();
     if (registered.propagation) propagation.disable();
@@ -292,6 +320,7 @@ export function createPipeline(config: Config, notices: Notices, logger?: Reques
     runtimeMetrics,
     viewer,
     libraries,
+    logCorrelation,
     notices,
     httpLifecycle: () =>
       (httpLifecycle ??= new HttpLifecycle({
@@ -306,15 +335,21 @@ export function createPipeline(config: Config, notices: Notices, logger?: Reques
     forceFlush: () => settle(forceFlush(), SHUTDOWN_DEADLINE_MS),
     exportPendingSync: () =>
       exporters.exitExport ? exportPendingSync(exporters.exitExport) : { spans: 0, logs: 0, outcome: 'nothing' },
-    shutdown() {
-      stopping ??= stop().catch(noop);
+    shutdown(options) {
+      stopping ??= stop(options).catch(noop);
       return stopping;
     },
   };
 }
 
 /** `enabled: false`: nothing is registered; the API's no-op tracer and meter are used. */
-function disabledPipeline(config: Config, resource: Resource, notices: Notices): Pipeline {
+function disabledPipeline(
+  config: Config,
+  resource: Resource,
+  notices: Notices,
+  stopConsoleCapture: (options?: ShutdownOptions) => void,
+): Pipeline {
+  let stopped = false;
   return {
     config,
     resource,
@@ -331,10 +366,17 @@ function disabledPipeline(config: Config, resource: Resource, notices: Notices):
     runtimeMetrics: undefined,
     viewer: undefined,
     libraries: undefined,
+    logCorrelation: undefined,
     notices,
     httpLifecycle: () => undefined,
     forceFlush: () => Promise.resolve(),
     exportPendingSync: () => ({ spans: 0, logs: 0, outcome: 'nothing' }),
-    shutdown: () => Promise.resolve(),
+    shutdown: (options) => {
+      if (!stopped) {
+        stopped = true;
+        stopConsoleCapture(options);
+      }
+      return Promise.resolve();
+    },
   };
 }
