@@ -354,7 +354,7 @@ describe('levels and the option table', () => {
 
 describe('instrumentations', () => {
   const base = { serviceName: 'shop.api' };
-  const all = { pg: true, mysql2: true, ioredis: true, redis: true };
+  const all = { pg: true, mysql2: true, ioredis: true, redis: true, amqplib: true };
 
   it('traces every supported client by default; an option turns single ones off', () => {
     expect(resolveConfig(base, {}).instrumentations).toEqual(all);
@@ -369,7 +369,7 @@ describe('instrumentations', () => {
     expect(disabled.instrumentations).toEqual({ ...all, pg: false, redis: false });
     expect(disabled.sources.instrumentations).toBe('env');
     const only = resolveConfig(base, { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'mysql2' });
-    expect(only.instrumentations).toEqual({ pg: false, mysql2: true, ioredis: false, redis: false });
+    expect(only.instrumentations).toEqual({ pg: false, mysql2: true, ioredis: false, redis: false, amqplib: false });
   });
 
   it('fails at start naming the option for an unknown library or a non-boolean', () => {

@@ -14,7 +14,7 @@ export type ResourceAttributeValue = string | number | boolean;
 export type LogDestination = number | string | { write(chunk: string): unknown };
 
 /** The libraries whose calls are traced (docs/libraries.md). */
-export const INSTRUMENTED_LIBRARIES = Object.freeze(['pg', 'mysql2', 'ioredis', 'redis'] as const);
+export const INSTRUMENTED_LIBRARIES = Object.freeze(['pg', 'mysql2', 'ioredis', 'redis', 'amqplib'] as const);
 export type InstrumentedLibrary = (typeof INSTRUMENTED_LIBRARIES)[number];
 
 /** What a user may pass. Every field is optional; see the configuration page for defaults per environment. */
@@ -83,8 +83,8 @@ export interface TelemetryOptions {
   /** How many recent log lines the viewer keeps. Env: `AUTOTELEMETRY_VIEWER_MAX_LOG_LINES`. */
   viewerMaxLogLines?: number;
   /**
-   * Which libraries' calls get client spans and metrics: all of them unless turned off here, e.g.
-   * `{ pg: false }`. Env: `OTEL_NODE_DISABLED_INSTRUMENTATIONS` / `OTEL_NODE_ENABLED_INSTRUMENTATIONS`
+   * Which libraries' calls get spans and metrics (database and cache clients, RabbitMQ through amqplib): all
+   * of them unless turned off here, e.g. `{ pg: false }` or `{ amqplib: false }`. Env: `OTEL_NODE_DISABLED_INSTRUMENTATIONS` / `OTEL_NODE_ENABLED_INSTRUMENTATIONS`
    * (comma-separated names).
    */
   instrumentations?: Partial<Record<InstrumentedLibrary, boolean>>;

@@ -7,6 +7,7 @@
  * | mysql2 | its `mysql2:*` tracing channels | — |
  * | ioredis | its `ioredis:*` tracing channels | — |
  * | redis (node-redis) | its `node-redis:*` tracing channels | — |
+ * | amqplib (RabbitMQ) | `@opentelemetry/instrumentation-amqplib`, applied to the loaded package | `amqplib` |
  *
  * Channel subscriptions are made up front: they cost nothing until the library publishes. A patched library
  * is watched (module-watch.ts) and its instrumentation is loaded only once the app loads it, so a service
@@ -15,8 +16,9 @@
 import type { TracerProvider } from '@opentelemetry/api';
 import type { InstrumentationBase } from '@opentelemetry/instrumentation';
 import type { InstrumentedLibrary } from '../config/types.js';
+import { createAmqplibInstrumentation, rabbitmqTracerProvider, trackChannels } from './amqplib.js';
 import { requireDependency } from './dependencies.js';
-import { watchPackage } from './module-watch.js';
+import { type LoadedPackage, watchPackage } from './module-watch.js';
 import { instrumentMysql2 } from './mysql2.js';
 import { patchLoadedPackage } from './otel-patch.js';
 import { createPgInstrumentation } from './pg.js';
@@ -38,13 +40,63 @@ export interface LibraryInstrumentation {
   stop(): void;
 }
 
-interface PatchedState {
-  instrumentation?: InstrumentationBase;
+/** A library traced by an OpenTelemetry instrumentation applied to the loaded package. */
+interface PatchedLibrary {
+  readonly library: PatchedName;
+  /** Creates the instrumentation (loading its package). */
+  create(requireDependency: NodeJS.Require, tracerProvider: TracerProvider): InstrumentationBase;
+  /** The provider the instrumentation's tracer comes from. */
+  tracerProvider(tracerProvider: TracerProvider): TracerProvider;
+  /** More patches of our own, made after the instrumentation's and undone before them. */
+  extra?(loaded: LoadedPackage): () => void;
 }
 
-// One instrumentation object per process: its patches outlive a stop only until the next start re-applies.
-const SLOT = Symbol.for('autotelemetry.library-instrumentation.v1');
-type GlobalWithSlot = typeof globalThis & { [SLOT]?: PatchedState };
+type PatchedName = 'pg' | 'amqplib';
+
+const PATCHED: readonly PatchedLibrary[] = [
+  { library: 'pg', create: createPgInstrumentation, tracerProvider: (provider) => provider },
+  {
+    library: 'amqplib',
+    create: createAmqplibInstrumentation,
+    tracerProvider: rabbitmqTracerProvider,
+    extra: trackChannels,
+  },
+];
+
+// One instrumentation object per library and process: its patches outlive a stop only until the next start
+// re-applies.
+const SLOT = Symbol.for('autotelemetry.library-instrumentation.v2');
+type GlobalWithSlot = typeof globalThis & { [SLOT]?: Partial<Record<PatchedName, InstrumentationBase>> };
+
+/** Watches `spec.library` and patches every copy loaded; returns the stop, which undoes the patches. */
+function tracePatchedLibrary(spec: PatchedLibrary, tracerProvider: TracerProvider, copies: string[]): () => void {
+  const global = globalThis as GlobalWithSlot;
+  global[SLOT] ??= {};
+  const shared = global[SLOT];
+  const unpatches: Array<() => void> = [];
+  const unwatch = watchPackage(spec.library, (loaded) => {
+    const instrumentation = shared[spec.library] ?? spec.create(requireDependency, tracerProvider);
+    shared[spec.library] = instrumentation;
+    instrumentation.setTracerProvider(spec.tracerProvider(tracerProvider));
+    const undo = patchLoadedPackage(instrumentation, loaded);
+    if (undo === undefined) return;
+    let undoExtra: (() => void) | undefined;
+    try {
+      undoExtra = spec.extra?.(loaded);
+    } catch {
+      // The instrumentation's spans go on without what the extra patches add.
+    }
+    unpatches.push(() => {
+      undoExtra?.();
+      undo();
+    });
+    copies.push(`${spec.library}@${loaded.version} ${loaded.dir}`);
+  });
+  return () => {
+    unwatch();
+    for (const undo of unpatches) undo();
+  };
+}
 
 /** Starts tracing the enabled libraries with `tracerProvider`. */
 export function enableLibraryInstrumentation(
@@ -57,25 +109,11 @@ export function enableLibraryInstrumentation(
   if (enabled.mysql2) stops.push(instrumentMysql2(tracer));
   if (enabled.ioredis) stops.push(instrumentIoredis(tracer));
   if (enabled.redis) stops.push(instrumentNodeRedis(tracer));
-  if (enabled.pg) {
+  for (const spec of PATCHED) {
+    if (!enabled[spec.library]) continue;
     const copies: string[] = [];
-    patched.set('pg', copies);
-    const global = globalThis as GlobalWithSlot;
-    global[SLOT] ??= {};
-    const shared = global[SLOT];
-    const unpatches: Array<() => void> = [];
-    const unwatch = watchPackage('pg', (loaded) => {
-      shared.instrumentation ??= createPgInstrumentation(requireDependency, tracerProvider);
-      shared.instrumentation.setTracerProvider(tracerProvider);
-      const undo = patchLoadedPackage(shared.instrumentation, loaded);
-      if (undo === undefined) return;
-      unpatches.push(undo);
-      copies.push(`pg@${loaded.version} ${loaded.dir}`);
-    });
-    stops.push(() => {
-      unwatch();
-      for (const undo of unpatches) undo();
-    });
+    patched.set(spec.library, copies);
+    stops.push(tracePatchedLibrary(spec, tracerProvider, copies));
   }
   return {
     report: () =>

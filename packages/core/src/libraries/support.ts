@@ -41,6 +41,12 @@ export const LIBRARY_SUPPORT: readonly LibrarySupport[] = Object.freeze([
     versions: '>=5.12.0',
     how: 'the node-redis:command and node-redis:batch tracing channels',
   },
+  {
+    library: 'amqplib',
+    package: 'amqplib',
+    versions: '>=0.5.5 <3',
+    how: '@opentelemetry/instrumentation-amqplib, applied to the loaded package',
+  },
 ]);
 
 /** Whether `version` of `support`'s package gets spans. */

@@ -85,7 +85,7 @@ export interface Pipeline {
   readonly runtimeMetrics: RuntimeMetrics | undefined;
   /** The local telemetry viewer, when `viewerPort` is set. */
   readonly viewer: Viewer | undefined;
-  /** The database and cache clients traced (libraries/). */
+  /** The database, cache and messaging clients traced (libraries/). */
   readonly libraries: LibraryInstrumentation | undefined;
   /** The app's pino and winston loggers given the trace ids, when `logCorrelation` is on. */
   readonly logCorrelation: LogCorrelation | undefined;
