@@ -25,6 +25,7 @@ import {
   startOtlpReceiver,
   startRabbitmq,
 } from '@autotelemetry/test-utils';
+import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const SERVER = 1;
@@ -58,10 +59,30 @@ beforeAll(async () => {
   [rabbit, receiver] = await Promise.all([startRabbitmq(), startOtlpReceiver({ protocol: 'http/protobuf' })]);
   worker = spawnNode(fixture('worker.cjs'), {
     env: { AMQP_URL: rabbit.url, OTLP_ENDPOINT: receiver.endpoint, OTEL_METRIC_EXPORT_INTERVAL: '500' },
-    killAfterMs: 120_000,
+    killAfterMs: 300_000,
   });
-  await worker.waitForLine('"event":"consuming"', { timeoutMs: 15_000 });
+  await worker.waitForLine('"event":"consuming"', { timeoutMs: 30_000 });
+  await warmUp(rabbit.url);
 }, 120_000);
+
+/**
+ * One message from the test itself, whose process span must reach the receiver before any app runs: the
+ * worker's first export (its exporter loaded, its first connection made) is then behind it, so a slow machine
+ * cannot push the first apps' spans past the tests' waits. A message lost here fails the whole file.
+ */
+async function warmUp(url: string): Promise<void> {
+  const connection = await amqplib.connect(url);
+  try {
+    const channel = await connection.createChannel();
+    channel.sendToQueue('orders', Buffer.from(JSON.stringify({ order: 0 })), { messageId: 'warm-up' });
+    await channel.close();
+  } finally {
+    await connection.close();
+  }
+  await otlp().waitForSpans(1, (s) => s.kind === OTLP_CONSUMER && s.attributes['messaging.message.id'] === 'warm-up', {
+    timeoutMs: 60_000,
+  });
+}
 
 afterAll(async () => {
   await killAllChildren();
@@ -84,7 +105,7 @@ async function processSpanOf(publish: DumpedSpan): Promise<ReceivedSpan> {
   const [span] = await otlp().waitForSpans(
     1,
     (s) => s.kind === OTLP_CONSUMER && s.traceId === publish.traceId && s.parentSpanId === publish.spanId,
-    { timeoutMs: 10_000 },
+    { timeoutMs: 20_000 },
   );
   return span as ReceivedSpan;
 }
