@@ -4,7 +4,8 @@
  *
  *   node src/profile.ts servers/express/ours.mjs [--workload hello] [--duration 8] [--top 40] [--unpinned]
  *
- * `--workload database` needs PG_URL and REDIS_URL of servers prepared as databases.ts does.
+ * `--workload database` starts real PostgreSQL and Redis servers as the suite does (databases.ts), unless PG_URL
+ * and REDIS_URL already name prepared ones.
  *
  * Pinned like the suite (pinning.ts) unless `--unpinned`: the server on one CPU, this process and wrk on another.
  */
@@ -12,6 +13,7 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { startBenchDatabases } from './databases.ts';
 import { forkServer, nextMessage, serverEnv, startOtlpSink, stopServer } from './http.ts';
 import { runLoad } from './load.ts';
 import { describePinning, startPinning } from './pinning.ts';
@@ -81,6 +83,10 @@ if (import.meta.main) {
   const script = positionals[0];
   if (script === undefined) throw new Error('usage: node src/profile.ts <server script relative to src/>');
   const pinning = startPinning(values.unpinned === true);
+  const databases =
+    values.workload === 'database' && process.env.PG_URL === undefined
+      ? await startBenchDatabases((line) => console.log(line))
+      : undefined;
   const dir = mkdtempSync(join(tmpdir(), 'autotelemetry-profile-'));
   const sink = await startOtlpSink();
   const env = await serverEnv(sink.endpoint, { BENCH_WORKLOAD: values.workload });
@@ -96,6 +102,7 @@ if (import.meta.main) {
   const result = await runLoad({ ...common, durationSec: Number(values.duration) });
   await stopServer(child);
   sink.close();
+  await databases?.stop();
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (file === undefined) throw new Error(`no profile written in ${dir}`);
   const { functions, areas } = summarize(JSON.parse(readFileSync(join(dir, file), 'utf8')) as CpuProfile);

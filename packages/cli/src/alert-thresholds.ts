@@ -20,7 +20,10 @@ export interface AlertSettings {
 export interface AlertThresholds {
   /** Window of the rates and increases, a Prometheus duration. Default `5m`. */
   readonly window: string;
-  /** Requests per second under which the error-ratio and latency alerts stay quiet. Default `0.1`. */
+  /**
+   * Requests (database calls, processed messages) per second under which the error-ratio and latency alerts
+   * stay quiet. Default `0.1`.
+   */
   readonly minRequestRate: number;
   /** Share of 5xx responses (0–1) above which a service alerts. Default `0.05` for `5m`. */
   readonly errorRatio: AlertSettings & { readonly threshold: number };
@@ -30,6 +33,10 @@ export interface AlertThresholds {
   readonly anomalyBurst: AlertSettings & { readonly threshold: number };
   /** Event-loop delay p99 in seconds above which an instance alerts. Default `0.2` (200 ms) for `5m`. */
   readonly eventLoopDelay: AlertSettings & { readonly threshold: number };
+  /** Share of failed database calls (0–1) above which an operation alerts. Default `0.05` for `5m`. */
+  readonly databaseErrorRatio: AlertSettings & { readonly threshold: number };
+  /** Share of failed message processing (0–1) above which a destination alerts. Default `0.05` for `5m`. */
+  readonly messagingErrorRatio: AlertSettings & { readonly threshold: number };
   /** A target that stopped answering scrapes; `lookback` is how long a gone service is remembered. */
   readonly instanceDown: AlertSettings & { readonly lookback: string };
 }
@@ -42,6 +49,8 @@ export const DEFAULT_ALERT_THRESHOLDS: AlertThresholds = Object.freeze({
   latencyP99: Object.freeze({ threshold: 1, for: '10m', severity: 'warning' as const }),
   anomalyBurst: Object.freeze({ threshold: 5, for: '0m', severity: 'warning' as const }),
   eventLoopDelay: Object.freeze({ threshold: 0.2, for: '5m', severity: 'warning' as const }),
+  databaseErrorRatio: Object.freeze({ threshold: 0.05, for: '5m', severity: 'warning' as const }),
+  messagingErrorRatio: Object.freeze({ threshold: 0.05, for: '5m', severity: 'warning' as const }),
   instanceDown: Object.freeze({ for: '1m', severity: 'critical' as const, lookback: '1h' }),
 });
 
@@ -147,6 +156,8 @@ const THRESHOLD_PARSERS: Readonly<Record<string, Parser>> = {
   anomalyBurst: (setting, value, from) =>
     parseNumber(setting, value, from, 1, Number.MAX_SAFE_INTEGER, 'a count of at least 1'),
   eventLoopDelay: parseSeconds,
+  databaseErrorRatio: parseRatio,
+  messagingErrorRatio: parseRatio,
 };
 
 /**
@@ -193,6 +204,14 @@ export const ALERT_FLAGS = Object.freeze({
   'latency-p99': { path: ['latencyP99', 'threshold'], help: 'p99 that alerts, seconds or e.g. 500ms' },
   anomalies: { path: ['anomalyBurst', 'threshold'], help: 'anomalies per window that alert' },
   'event-loop-delay': { path: ['eventLoopDelay', 'threshold'], help: 'event-loop p99 delay that alerts, e.g. 200ms' },
+  'db-error-ratio': {
+    path: ['databaseErrorRatio', 'threshold'],
+    help: 'share of failed database calls that alerts, e.g. 5%',
+  },
+  'messaging-error-ratio': {
+    path: ['messagingErrorRatio', 'threshold'],
+    help: 'share of failed message processing that alerts, e.g. 5%',
+  },
   'down-for': { path: ['instanceDown', 'for'], help: 'how long a target is down before it alerts' },
 } as const satisfies Record<string, { path: readonly string[]; help: string }>);
 

@@ -3,7 +3,9 @@
  * (from the standard series joined to `target_info`), followed by the alerts that compare those signals
  * with the thresholds. Rules of a group run in order, so each alert sees the signal of the same evaluation.
  *
- * Alerts: high 5xx ratio, high p99 latency (per route), anomaly bursts, event-loop delay, instance down.
+ * Alerts: high 5xx ratio, high p99 latency (per route), anomaly bursts, event-loop delay, instance down, and
+ * for the clients a service talks to: failing database calls (per system, operation and table) and failing
+ * message processing (per system and destination).
  *
  * @packageDocumentation
  */
@@ -60,6 +62,10 @@ export function recordNames(window: string) {
     routeP99: `service_route:http_server_request_duration:p99_${window}`,
     anomalies: `service:autotelemetry_anomalies:increase${window}`,
     eventLoopDelayP99: `instance:nodejs_eventloop_delay_p99:avg${window}`,
+    dbCalls: `service_db_operation:db_client_operations:rate${window}`,
+    dbErrorRatio: `service_db_operation:db_client_errors:ratio_rate${window}`,
+    messagesProcessed: `service_destination:messaging_process:rate${window}`,
+    messageErrorRatio: `service_destination:messaging_process_errors:ratio_rate${window}`,
     up: 'instance:autotelemetry_up:last',
   });
 }
@@ -71,11 +77,15 @@ export const ALERT_NAMES = Object.freeze({
   anomalyBurst: 'AutoTelemetryAnomalyBurst',
   eventLoopDelay: 'AutoTelemetryEventLoopDelay',
   instanceDown: 'AutoTelemetryInstanceDown',
+  databaseErrorRatio: 'AutoTelemetryDatabaseErrorRatio',
+  messagingErrorRatio: 'AutoTelemetryMessageProcessingErrorRatio',
 } as const);
 
 const SERVICE_LABELS = IDENTITY_LABELS;
 const ROUTE_LABELS = [...IDENTITY_LABELS, 'http_route'];
 const INSTANCE_LABELS = [...IDENTITY_LABELS, ...TARGET_LABELS];
+const DB_OPERATION_LABELS = [...IDENTITY_LABELS, 'db_system_name', 'db_operation_name', 'db_collection_name'];
+const DESTINATION_LABELS = [...IDENTITY_LABELS, 'messaging_system', 'messaging_destination_name'];
 
 function percent(ratioValue: number): string {
   return `${Math.round(ratioValue * 10_000) / 100}%`;
@@ -94,6 +104,18 @@ export function generateRules(thresholds: AlertThresholds = DEFAULT_ALERT_THRESH
   const errors = sumBy(
     SERVICE_LABELS,
     withIdentity(rangeFn('rate', selector(count, { http_response_status_code: '5..' }), w), ALL_SERVICES),
+  );
+  const dbCount = `${S.dbClientDuration.name}_count`;
+  const dbCalls = sumBy(DB_OPERATION_LABELS, withIdentity(rangeFn('rate', dbCount, w), ALL_SERVICES));
+  const dbFailures = sumBy(
+    DB_OPERATION_LABELS,
+    withIdentity(rangeFn('rate', selector(dbCount, { error_type: '.+' }), w), ALL_SERVICES),
+  );
+  const processCount = `${S.messagingProcessDuration.name}_count`;
+  const processed = sumBy(DESTINATION_LABELS, withIdentity(rangeFn('rate', processCount, w), ALL_SERVICES));
+  const processFailures = sumBy(
+    DESTINATION_LABELS,
+    withIdentity(rangeFn('rate', selector(processCount, { error_type: '.+' }), w), ALL_SERVICES),
   );
   const who = '{{ $labels.service_name }} ({{ $labels.deployment_environment_name }})';
   const dashboardHint = 'See the AutoTelemetry / Services dashboard';
@@ -117,6 +139,10 @@ export function generateRules(thresholds: AlertThresholds = DEFAULT_ALERT_THRESH
       record: r.eventLoopDelayP99,
       expr: maxBy(INSTANCE_LABELS, withIdentity(rangeFn('avg_over_time', S.eventLoopDelayP99.name, w), ALL_SERVICES)),
     },
+    { record: r.dbCalls, expr: dbCalls },
+    { record: r.dbErrorRatio, expr: ratio(dbFailures, dbCalls) },
+    { record: r.messagesProcessed, expr: processed },
+    { record: r.messageErrorRatio, expr: ratio(processFailures, processed) },
     {
       // `up` has no service identity, and target_info vanishes with a dead target: remember the last
       // target_info seen within the lookback so a down instance still says which service it was.
@@ -168,6 +194,26 @@ export function generateRules(thresholds: AlertThresholds = DEFAULT_ALERT_THRESH
       annotations: {
         summary: `${who} {{ $labels.instance }}: event-loop delay p99 {{ $value | humanizeDuration }}`,
         description: `The event loop of this instance is blocked: its p99 delay averaged more than ${seconds(t.eventLoopDelay.threshold)} over ${w}, so every request waits. Look for synchronous work (CPU, large JSON, sync I/O) with a CPU profile.`,
+      },
+    },
+    {
+      alert: ALERT_NAMES.databaseErrorRatio,
+      expr: `${r.dbErrorRatio} > ${t.databaseErrorRatio.threshold}\nand\n${r.dbCalls} >= ${t.minRequestRate}`,
+      for: t.databaseErrorRatio.for,
+      labels: { severity: t.databaseErrorRatio.severity },
+      annotations: {
+        summary: `${who}: {{ $value | humanizePercentage }} of {{ $labels.db_system_name }} {{ $labels.db_operation_name }} {{ $labels.db_collection_name }} calls fail`,
+        description: `More than ${percent(t.databaseErrorRatio.threshold)} of the {{ $labels.db_system_name }} {{ $labels.db_operation_name }} calls on {{ $labels.db_collection_name }} failed over ${w}. ${dashboardHint} (Database clients) and the ERROR client spans, whose error.type and exception say why.`,
+      },
+    },
+    {
+      alert: ALERT_NAMES.messagingErrorRatio,
+      expr: `${r.messageErrorRatio} > ${t.messagingErrorRatio.threshold}\nand\n${r.messagesProcessed} >= ${t.minRequestRate}`,
+      for: t.messagingErrorRatio.for,
+      labels: { severity: t.messagingErrorRatio.severity },
+      annotations: {
+        summary: `${who}: {{ $value | humanizePercentage }} of the messages from {{ $labels.messaging_destination_name }} fail`,
+        description: `More than ${percent(t.messagingErrorRatio.threshold)} of the {{ $labels.messaging_system }} messages processed from {{ $labels.messaging_destination_name }} were rejected or failed over ${w}. ${dashboardHint} (Messaging) and the consumer's ERROR process spans, each in the trace of the request that sent the message.`,
       },
     },
     {

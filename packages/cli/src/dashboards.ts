@@ -265,6 +265,70 @@ function databaseRow(): RowSpec {
   return { title: 'Database clients', panels };
 }
 
+const MESSAGING_SYSTEM = 'messaging_system';
+const MESSAGING_OPERATION = 'messaging_operation_name';
+const MESSAGING_DESTINATION = 'messaging_destination_name';
+
+/**
+ * The messages a service sends and processes, from the spans' messaging.client.operation.duration (publish,
+ * settle) and messaging.process.duration (a consumer's handling of one message).
+ */
+function messagingRow(): RowSpec {
+  const client = S.messagingClientDuration.name;
+  const processed = S.messagingProcessDuration.name;
+  const rate = (family: string, extra: Record<string, string> = {}) =>
+    rangeFn('rate', selector(`${family}_count`, extra), WINDOW);
+  const byOperation = [SERVICE, MESSAGING_SYSTEM, MESSAGING_OPERATION, MESSAGING_DESTINATION];
+  const byDestination = [SERVICE, MESSAGING_SYSTEM, MESSAGING_DESTINATION];
+  const operationLegend = `{{${SERVICE}}} {{${MESSAGING_SYSTEM}}} {{${MESSAGING_OPERATION}}} {{${MESSAGING_DESTINATION}}}`;
+  const destinationLegend = `{{${SERVICE}}} {{${MESSAGING_SYSTEM}}} {{${MESSAGING_DESTINATION}}}`;
+  const processedRate = sumBy(byDestination, withIdentity(rate(processed), SCOPE));
+  const processFailures = sumBy(byDestination, withIdentity(rate(processed, { error_type: '.+' }), SCOPE));
+  const panels: PanelSpec[] = [
+    {
+      title: 'Messages sent and processed per second',
+      description:
+        'Publishes and settlements per second per system, operation and destination (messaging.client.operation.duration), and messages processed per second per destination (messaging.process.duration).',
+      unit: 'ops',
+      min: 0,
+      queries: [
+        { expr: sumBy(byOperation, withIdentity(rate(client), SCOPE)), legend: operationLegend },
+        { expr: processedRate, legend: `process ${destinationLegend}` },
+      ],
+    },
+    {
+      title: 'Publish latency p50 / p95 / p99',
+      description:
+        'Duration of publish and settle calls as the client saw them, per system, operation and destination.',
+      unit: 's',
+      min: 0,
+      queries: [0.5, 0.95, 0.99].map((q) => ({
+        expr: quantile(q, selector(`${client}_bucket`), byOperation, WINDOW, SCOPE),
+        legend: `p${Math.round(q * 100)} ${operationLegend}`,
+      })),
+    },
+    {
+      title: 'Processing duration p50 / p95 / p99',
+      description: 'Time a consumer spent handling one message, per system and destination.',
+      unit: 's',
+      min: 0,
+      queries: [0.5, 0.95, 0.99].map((q) => ({
+        expr: quantile(q, selector(`${processed}_bucket`), byDestination, WINDOW, SCOPE),
+        legend: `p${Math.round(q * 100)} ${destinationLegend}`,
+      })),
+    },
+    {
+      title: 'Processing error ratio',
+      description:
+        'Share of processed messages that failed (rejected, nacked or thrown; error.type set), per destination.',
+      unit: 'percentunit',
+      min: 0,
+      queries: [{ expr: ratio(processFailures, processedRate), legend: destinationLegend }],
+    },
+  ];
+  return { title: 'Messaging', panels };
+}
+
 function dataRow(): RowSpec {
   const op = { [OPERATION]: '$operation' };
   const by = [SERVICE, OPERATION];
@@ -329,7 +393,7 @@ export function generateDashboards(): GeneratedDashboard[] {
       ...serviceVariables(),
       queryVariable({ name: 'route', label: 'Route', description: 'http.route templates to show', ...route }),
     ],
-    rows: [httpRow(), databaseRow(), runtimeRow(), anomalyRow({ anomaly_key: '.*' })],
+    rows: [httpRow(), databaseRow(), messagingRow(), runtimeRow(), anomalyRow({ anomaly_key: '.*' })],
   });
   const data = dashboard({
     uid: 'autotelemetry-data-operations',

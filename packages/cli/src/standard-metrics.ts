@@ -14,7 +14,7 @@
 export type PrometheusKind = 'counter' | 'gauge' | 'histogram';
 
 /** Where a series comes from, which decides which services are expected to have it. */
-export type SignalGroup = 'identity' | 'http' | 'runtime' | 'data' | 'database' | 'anomaly';
+export type SignalGroup = 'identity' | 'http' | 'runtime' | 'data' | 'database' | 'messaging' | 'anomaly';
 
 /** One metric family as Prometheus stores it. */
 export interface StandardSeries {
@@ -167,6 +167,30 @@ export const STANDARD_SERIES = Object.freeze({
     group: 'database',
     labels: ['db_system_name', 'db_operation_name'],
     optionalLabels: ['db_namespace', 'db_collection_name', 'server_address', 'server_port', 'error_type'],
+  }),
+  messagingClientDuration: series({
+    name: 'messaging_client_operation_duration',
+    otelName: 'messaging.client.operation.duration',
+    kind: 'histogram',
+    unit: 's',
+    group: 'messaging',
+    labels: ['messaging_system', 'messaging_operation_name'],
+    optionalLabels: [
+      'messaging_operation_type',
+      'messaging_destination_name',
+      'server_address',
+      'server_port',
+      'error_type',
+    ],
+  }),
+  messagingProcessDuration: series({
+    name: 'messaging_process_duration',
+    otelName: 'messaging.process.duration',
+    kind: 'histogram',
+    unit: 's',
+    group: 'messaging',
+    labels: ['messaging_system', 'messaging_operation_name'],
+    optionalLabels: ['messaging_destination_name', 'server_address', 'server_port', 'error_type'],
   }),
   anomalies: series({
     name: 'autotelemetry_anomalies_total',

@@ -61,6 +61,43 @@ function buckets(perMinuteAtOrBelow: Record<string, number>): Series[] {
   );
 }
 
+const DB_OPERATION = {
+  db_system_name: 'postgresql',
+  db_operation_name: 'SELECT',
+  db_collection_name: 'orders',
+  db_namespace: 'shop',
+};
+
+/** Database calls per minute, failed ones with an error_type (one series each, as a scrape has them). */
+function dbCalls(okPerMinute: number, failedPerMinute: number): Series[] {
+  return [
+    series('db_client_operation_duration_count', { ...TARGET, ...DB_OPERATION }, `0+${okPerMinute}x40`),
+    series(
+      'db_client_operation_duration_count',
+      { ...TARGET, ...DB_OPERATION, error_type: '23505' },
+      `0+${failedPerMinute}x40`,
+    ),
+  ];
+}
+
+const DESTINATION = {
+  messaging_system: 'rabbitmq',
+  messaging_operation_name: 'process',
+  messaging_destination_name: 'orders',
+};
+
+/** Messages processed per minute from one queue, the rejected ones with error_type. */
+function processed(okPerMinute: number, rejectedPerMinute: number): Series[] {
+  return [
+    series('messaging_process_duration_count', { ...TARGET, ...DESTINATION }, `0+${okPerMinute}x40`),
+    series(
+      'messaging_process_duration_count',
+      { ...TARGET, ...DESTINATION, error_type: 'reject' },
+      `0+${rejectedPerMinute}x40`,
+    ),
+  ];
+}
+
 interface Case {
   readonly name: string;
   readonly alert: string;
@@ -222,6 +259,43 @@ function defaultCases(): Case[] {
       evalTime: '15m',
     },
     {
+      name: '25% of SELECT orders calls failing at 2 calls/s fires',
+      alert: 'AutoTelemetryDatabaseErrorRatio',
+      series: [targetInfo(), ...dbCalls(90, 30)],
+      evalTime: '15m',
+      fires: {
+        labels: {
+          ...SERVICE_ALERT_LABELS,
+          db_system_name: 'postgresql',
+          db_operation_name: 'SELECT',
+          db_collection_name: 'orders',
+        },
+        value: '25%',
+      },
+    },
+    {
+      name: '1% of database calls failing stays quiet',
+      alert: 'AutoTelemetryDatabaseErrorRatio',
+      series: [targetInfo(), ...dbCalls(594, 6)],
+      evalTime: '15m',
+    },
+    {
+      name: 'half the messages of orders rejected at 2 msg/s fires',
+      alert: 'AutoTelemetryMessageProcessingErrorRatio',
+      series: [targetInfo(), ...processed(60, 60)],
+      evalTime: '15m',
+      fires: {
+        labels: { ...SERVICE_ALERT_LABELS, messaging_system: 'rabbitmq', messaging_destination_name: 'orders' },
+        value: '50%',
+      },
+    },
+    {
+      name: 'no rejected message stays quiet',
+      alert: 'AutoTelemetryMessageProcessingErrorRatio',
+      series: [targetInfo(), ...processed(120, 0)],
+      evalTime: '15m',
+    },
+    {
       name: 'a target that stops answering fires, with the identity it had',
       alert: 'AutoTelemetryInstanceDown',
       // Once scrapes fail, target_info disappears with everything else (`_` = no sample).
@@ -246,7 +320,7 @@ describe('autotelemetry alerts', () => {
     expect(result.code, result.stderr).toBe(0);
     const check = spawnSync('promtool', ['check', 'rules', path], { encoding: 'utf8' });
     expect(check.status, `${check.stdout}\n${check.stderr}`).toBe(0);
-    expect(check.stdout).toMatch(/SUCCESS: 12 rules found/);
+    expect(check.stdout).toMatch(/SUCCESS: 18 rules found/);
   });
 
   it('fires each alert on a series that breaks its threshold, and stays quiet on a healthy one', async (ctx) => {
@@ -291,6 +365,10 @@ describe('autotelemetry alerts', () => {
       '3s',
       '--down-for',
       '15m',
+      '--db-error-ratio',
+      '30%',
+      '--messaging-error-ratio',
+      '0.6',
     ]);
     expect(written.code, written.stderr).toBe(0);
     const raised = defaultCases()

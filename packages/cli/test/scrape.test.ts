@@ -1,7 +1,7 @@
 /**
  * The names behind the dashboards and rules, checked against a real scrape: a child process runs the
  * built pipeline and serves requests (fast, failing, slow), a measured data operation, calls to real Redis
- * and PostgreSQL servers, and enough traffic
+ * and PostgreSQL servers, messages sent to and consumed from a real RabbitMQ, and enough traffic
  * for the anomaly detector to flag one; its `/metrics` is scraped and every standard series must be there
  * with its labels, and every series and label the generated PromQL reads must exist in that scrape.
  */
@@ -33,8 +33,7 @@ beforeAll(async () => {
   databases = await startDatabases();
   const child = spawnNode(SERVICE, {
     env: {
-      REDIS_URL: databases.redis.url,
-      PG_URL: databases.pg.url,
+      ...databases.env,
       AUTOTELEMETRY_ENVIRONMENT: 'development',
       OTEL_TRACES_EXPORTER: 'none',
       AUTOTELEMETRY_ACCESS_LOG: 'false',
@@ -54,6 +53,9 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) expect(await get(`${base}/cart/${i}`)).toBe(200);
   expect(await get(`${base}/cart-fail`)).toBe(500);
   for (let i = 0; i < 3; i++) expect(await get(`${base}/stock/${i}`)).toBe(200);
+  for (let i = 0; i < 3; i++) expect(await get(`${base}/publish/${i}`)).toBe(202);
+  expect(await get(`${base}/publish-reject`)).toBe(202);
+  expect(await get(`${base}/publish-fail`)).toBe(500);
 
   // Runtime metrics start in the background and GC must have happened once: poll until complete.
   const deadline = Date.now() + 15_000;
@@ -69,8 +71,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await killAllChildren();
-  await databases?.redis.stop();
-  await databases?.pg.stop();
+  await databases?.stop();
 });
 
 describe('the standard series, as a real /metrics exposes them', () => {

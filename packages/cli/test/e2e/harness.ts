@@ -31,18 +31,37 @@ import {
   type RealServer,
   spawnNode,
   startPostgres,
+  startRabbitmq,
   startRedis,
 } from '@autotelemetry/test-utils';
 import { instantiate, regexLiteral } from '../helpers/grafana-vars.ts';
 import { metricNames } from '../helpers/promql-names.ts';
 
-/** Real Redis and PostgreSQL servers for a service's database series (scripts/ensure-*.sh install them). */
-export async function startDatabases(): Promise<{ redis: RealServer; pg: RealServer }> {
-  const unavailable = ensureServer('redis') ?? ensureServer('postgresql');
+/** The real servers a service's database and messaging series come from. */
+export interface Databases {
+  readonly redis: RealServer;
+  readonly pg: RealServer;
+  readonly rabbit: RealServer;
+  /** Their URLs as the standard service reads them. */
+  readonly env: Readonly<Record<string, string>>;
+  stop(): Promise<void>;
+}
+
+/** Real Redis, PostgreSQL and RabbitMQ servers (scripts/ensure-*.sh install them), on free loopback ports. */
+export async function startDatabases(): Promise<Databases> {
+  const unavailable = ensureServer('redis') ?? ensureServer('postgresql') ?? ensureServer('rabbitmq');
   if (unavailable !== undefined)
-    throw new Error(`Redis and PostgreSQL are needed and cannot be had here: ${unavailable}`);
-  const [redis, pg] = await Promise.all([startRedis(), startPostgres()]);
-  return { redis, pg };
+    throw new Error(`Redis, PostgreSQL and RabbitMQ are needed and cannot be had here: ${unavailable}`);
+  const [redis, pg, rabbit] = await Promise.all([startRedis(), startPostgres(), startRabbitmq()]);
+  return {
+    redis,
+    pg,
+    rabbit,
+    env: { REDIS_URL: redis.url, PG_URL: pg.url, AMQP_URL: rabbit.url },
+    async stop() {
+      await Promise.all([redis.stop(), pg.stop(), rabbit.stop()]);
+    },
+  };
 }
 
 /** A service the run starts and Prometheus scrapes. */
@@ -61,7 +80,7 @@ export interface E2ETarget {
   traffic(base: string): Promise<void>;
   /** The signal groups this service must show data for. */
   readonly expects: readonly SignalGroup[];
-  /** Real Redis and PostgreSQL servers the service talks to, started before it (REDIS_URL, PG_URL). */
+  /** Real Redis, PostgreSQL and RabbitMQ servers the service talks to, started before it (REDIS_URL, PG_URL, AMQP_URL). */
   readonly databases?: true;
 }
 
@@ -121,8 +140,11 @@ export const TARGETS: readonly E2ETarget[] = [
       for (let i = 0; i < 10; i++) await get(`${base}/cart/${i}`);
       for (let i = 0; i < 2; i++) await get(`${base}/cart-fail`);
       for (let i = 0; i < 10; i++) await get(`${base}/stock/${i}`);
+      for (let i = 0; i < 10; i++) await get(`${base}/publish/${i}`);
+      for (let i = 0; i < 2; i++) await get(`${base}/publish-reject`);
+      for (let i = 0; i < 2; i++) await get(`${base}/publish-fail`);
     },
-    expects: ['identity', 'http', 'runtime', 'data', 'database', 'anomaly'],
+    expects: ['identity', 'http', 'runtime', 'data', 'database', 'messaging', 'anomaly'],
   },
   {
     name: 'express-demo',
@@ -206,7 +228,7 @@ export function groupOf(expr: string): SignalGroup {
     const family = series.name;
     if (names.some((n) => n === family || n.startsWith(`${family}_`))) groups.add(series.group);
   }
-  for (const g of ['anomaly', 'data', 'database', 'http', 'runtime'] as const) if (groups.has(g)) return g;
+  for (const g of ['anomaly', 'data', 'database', 'messaging', 'http', 'runtime'] as const) if (groups.has(g)) return g;
   return 'identity';
 }
 
@@ -254,7 +276,7 @@ export async function runE2E(options: E2EOptions = {}): Promise<E2EReport> {
   let prometheus: ChildProcess | undefined;
   const prometheusLog: string[] = [];
   const children: NodeProcess[] = [];
-  let databases: { redis: RealServer; pg: RealServer } | undefined;
+  let databases: Databases | undefined;
   try {
     if (targets.some((target) => target.databases)) databases = await startDatabases();
     // 1. The services, each with its own app and metrics port.
@@ -276,7 +298,7 @@ export async function runE2E(options: E2EOptions = {}): Promise<E2EReport> {
           AUTOTELEMETRY_ACCESS_LOG: 'false',
           AUTOTELEMETRY_PROMETHEUS_PORT: String(metrics),
           AUTOTELEMETRY_PROMETHEUS_HOST: '127.0.0.1',
-          ...(target.databases && databases ? { REDIS_URL: databases.redis.url, PG_URL: databases.pg.url } : {}),
+          ...(target.databases && databases ? databases.env : {}),
           ...target.env,
         },
         killAfterMs: options.keepUntil ? 24 * 3600_000 : Math.max(5000, deadline - Date.now() + 5000),
@@ -456,8 +478,7 @@ export async function runE2E(options: E2EOptions = {}): Promise<E2EReport> {
     prometheus?.kill('SIGKILL');
     for (const c of children) c.kill('SIGKILL');
     await killAllChildren();
-    await databases?.redis.stop();
-    await databases?.pg.stop();
+    await databases?.stop();
     if (prometheus && prometheus.exitCode === null && prometheus.signalCode === null) {
       await new Promise((r) => prometheus?.once('close', r));
     }
