@@ -37,12 +37,13 @@ import { accessDataAttributes, accessDataJson, accessDataObject } from '../src/h
 import type { RequestLogger } from '../src/http/adapter-contract.js';
 import { HttpLifecycle } from '../src/http/lifecycle.js';
 import { DurationSeries, RouteEntry } from '../src/http/metrics.js';
-import { HttpMetricsStore } from '../src/http/metrics-producer.js';
+import { httpCellSource } from '../src/http/metrics-producer.js';
 import { getHttpLifecycle } from '../src/http/running-lifecycle.js';
 import { HTTP_SERVER_DURATION_BUCKETS } from '../src/http/semconv.js';
 import { DirectLogRecords } from '../src/logging/direct-records.js';
 import { createLogger, flushLogger } from '../src/logging/logger.js';
 import { LOG_LIMITS } from '../src/logging/safe-json.js';
+import { MetricCellStore } from '../src/metrics/cell-store.js';
 import { startTelemetry } from '../src/sdk.js';
 import { getState } from '../src/state.js';
 import { LogCapture } from '../src/testing.js';
@@ -309,8 +310,11 @@ describe('the duration cells', () => {
       cell.record(0.001 * (i + 1));
       return cell;
     });
-    const store = new HttpMetricsStore(resourceFromAttributes({}), { name: 'scope' });
-    store.attach({ series: () => series, observeActive: (observe) => observe(1, { m: 'GET' }) });
+    const store = new MetricCellStore(resourceFromAttributes({}));
+    store.attach(
+      { name: 'scope' },
+      httpCellSource({ series: () => series, observeActive: (observe) => observe(1, { m: 'GET' }) }),
+    );
     const { resourceMetrics } = await store.producer(() => AggregationTemporality.CUMULATIVE).collect();
     const [duration, active] = resourceMetrics.scopeMetrics[0]?.metrics ?? [];
     const points = (duration as HistogramMetricData).dataPoints;
@@ -325,10 +329,11 @@ describe('the duration cells', () => {
 
   it('are reported cumulatively or as deltas, per reader', async () => {
     const series = new DurationSeries({ 'http.route': '/x' });
-    const store = new HttpMetricsStore((await import('@opentelemetry/resources')).resourceFromAttributes({}), {
-      name: 'scope',
-    });
-    store.attach({ series: () => [series], observeActive: (observe) => observe(2, { m: 'GET' }) });
+    const store = new MetricCellStore((await import('@opentelemetry/resources')).resourceFromAttributes({}));
+    store.attach(
+      { name: 'scope' },
+      httpCellSource({ series: () => [series], observeActive: (observe) => observe(2, { m: 'GET' }) }),
+    );
     const cumulative = store.producer(() => AggregationTemporality.CUMULATIVE);
     const delta = store.producer((type) =>
       type === InstrumentType.HISTOGRAM ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE,
@@ -356,10 +361,10 @@ describe('the duration cells', () => {
 
   it('are what the pipeline’s readers report; with the application’s own reader, SDK instruments are used', async () => {
     const { pipeline } = startPipeline();
-    expect(pipeline.httpMetrics?.attached).toBe(false);
+    expect(pipeline.httpMetrics?.has('@autotelemetry/core/http')).toBe(false);
     const lifecycle = getHttpLifecycle();
     if (lifecycle === undefined) throw new Error('no lifecycle');
-    expect(pipeline.httpMetrics?.attached).toBe(true);
+    expect(pipeline.httpMetrics?.has('@autotelemetry/core/http')).toBe(true);
     const port = await serve(lifecycle, (_req, res) => res.end('ok'));
     for (let i = 0; i < 3; i++) await send(port, '/m');
     const snapshot = await pipeline.metricsReader?.snapshot();

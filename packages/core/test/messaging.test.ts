@@ -4,7 +4,8 @@
  * starts them (its names and pre-1.25 attributes) through the wrapped tracer, ended into the metrics
  * processor and an in-memory exporter. The end-to-end tests against a real broker are in apps/library-tests.
  */
-import { type Attributes, SpanKind, SpanStatusCode } from '@opentelemetry/api';
+import { type Attributes, SpanKind, SpanStatusCode, ValueType } from '@opentelemetry/api';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import { type DataPoint, type Histogram, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -22,6 +23,8 @@ import {
   MESSAGING_CLIENT_OPERATION_DURATION,
   MESSAGING_PROCESS_DURATION,
 } from '../src/libraries/client-metrics.js';
+import { LIBRARY_INSTRUMENTATION_SCOPE } from '../src/libraries/libraries.js';
+import { MetricCellStore } from '../src/metrics/cell-store.js';
 
 class OnDemandReader extends MetricReader {
   protected override async onShutdown(): Promise<void> {}
@@ -141,7 +144,12 @@ describe('span names and attributes by the current conventions', () => {
   });
 });
 
-describe('spans through the wrapped tracer, into the duration histograms', () => {
+// Both ways the pipeline records them: SDK histograms (an application's own reader, a redacted attribute)
+// and its own cells, collected through the store's producer; each test must hold for both.
+describe.each([
+  ['SDK histograms', false],
+  ['the pipeline’s own cells', true],
+] as const)('spans through the wrapped tracer, into the duration histograms (%s)', (_, ownCells) => {
   let exporter: InMemorySpanExporter;
   let reader: OnDemandReader;
   let meterProvider: MeterProvider;
@@ -149,11 +157,14 @@ describe('spans through the wrapped tracer, into the duration histograms', () =>
 
   beforeEach(() => {
     exporter = new InMemorySpanExporter();
-    reader = new OnDemandReader();
+    const store = ownCells ? new MetricCellStore(resourceFromAttributes({})) : undefined;
+    reader = new OnDemandReader({
+      metricProducers: store ? [store.producer((type) => reader.selectAggregationTemporality(type))] : [],
+    });
     meterProvider = new MeterProvider({ readers: [reader] });
     tracerProvider = new TracerProvider({
       spanProcessors: [
-        new ClientMetricsProcessor(meterProvider.getMeter('test')),
+        new ClientMetricsProcessor(meterProvider.getMeter(LIBRARY_INSTRUMENTATION_SCOPE), store),
         new SimpleSpanProcessor({ exporter }),
       ],
     });
@@ -168,7 +179,21 @@ describe('spans through the wrapped tracer, into the duration histograms', () =>
 
   async function points(name: string): Promise<DataPoint<Histogram>[]> {
     const { resourceMetrics } = await reader.collect();
-    const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === name);
+    const found = resourceMetrics.scopeMetrics
+      .filter((s) => s.scope.name === LIBRARY_INSTRUMENTATION_SCOPE)
+      .flatMap((s) => s.metrics)
+      .filter((m) => m.descriptor.name === name);
+    // Recorded one way only: never both an SDK instrument and cells.
+    expect(found.length).toBeLessThanOrEqual(1);
+    const metric = found[0];
+    if (metric !== undefined) {
+      expect(metric.descriptor).toMatchObject({ unit: 's', valueType: ValueType.DOUBLE });
+      for (const point of metric.dataPoints as DataPoint<Histogram>[]) {
+        const boundaries = point.value.buckets.boundaries;
+        expect(boundaries[0]).toBe(name === DB_CLIENT_OPERATION_DURATION ? 0.001 : 0.005);
+        expect(point.value.buckets.counts.reduce((a, b) => a + b, 0)).toBe(point.value.count);
+      }
+    }
     return (metric?.dataPoints ?? []) as DataPoint<Histogram>[];
   }
 

@@ -25,9 +25,9 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { resolveConfig } from '../src/config/resolve.js';
 import type { Config } from '../src/config/types.js';
-import { HttpMetricsStore } from '../src/http/metrics-producer.js';
 import { HTTP_INSTRUMENTATION_SCOPE, RequestSpanFactory } from '../src/http/request-span.js';
 import type { LogSink } from '../src/logging/log-sink.js';
+import { MetricCellStore } from '../src/metrics/cell-store.js';
 import { setState } from '../src/state.js';
 
 class OnDemandReader extends MetricReader {
@@ -72,7 +72,7 @@ export interface TestPipeline {
    * The lifecycle's lean path wired to this pipeline, as the real pipeline wires it: request spans started
    * straight into the same span processor, HTTP metrics collected from the lifecycle's cells by the same reader.
    */
-  readonly lean: { readonly requestSpans: RequestSpanFactory; readonly httpMetrics: HttpMetricsStore };
+  readonly lean: { readonly requestSpans: RequestSpanFactory; readonly httpMetrics: MetricCellStore };
   /** Finished spans so far. */
   spans(): ReadableSpan[];
   /** Finished spans with this name. */
@@ -100,7 +100,7 @@ export function startTestPipeline(): TestPipeline {
   const tracerProvider = new TracerProvider({ resource, sampler, spanProcessors });
   trace.setGlobalTracerProvider(tracerProvider);
   const scope = { name: HTTP_INSTRUMENTATION_SCOPE };
-  const httpMetrics = new HttpMetricsStore(resource, scope);
+  const httpMetrics = new MetricCellStore(resource);
   const reader: OnDemandReader = new OnDemandReader({
     metricProducers: [httpMetrics.producer((type) => reader.selectAggregationTemporality(type))],
   });

@@ -12,7 +12,7 @@ import {
   type SpanProcessor,
 } from '@opentelemetry/sdk-trace';
 import type { Config } from '../config/types.js';
-import type { HttpMetricsStore } from '../http/metrics-producer.js';
+import type { MetricCellStore } from '../metrics/cell-store.js';
 import type { Notices } from '../notices.js';
 import { LogsSerializer } from '../otlp/logs-serializer.js';
 import { type OtlpSerializer, TraceSerializer } from '../otlp/trace-serializer.js';
@@ -208,7 +208,7 @@ export function createExporters(
   config: Config,
   notices: Notices,
   env: NodeJS.ProcessEnv = process.env,
-  httpMetrics?: HttpMetricsStore,
+  cells?: MetricCellStore,
 ): PipelineExporters {
   const healths: ExportHealth[] = [];
   const timeoutMillis = otlpTimeoutMs(env);
@@ -280,7 +280,7 @@ export function createExporters(
       exporter: withFlush(metricExporter),
       exportIntervalMillis: interval,
       exportTimeoutMillis: readerTimeout,
-      metricProducers: httpMetrics ? [httpMetrics.producer((type) => reader.selectAggregationTemporality(type))] : [],
+      metricProducers: cells ? [cells.producer((type) => reader.selectAggregationTemporality(type))] : [],
     });
     metricReader = reader;
     const logExporter = new ResilientExporter(

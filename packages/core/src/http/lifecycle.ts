@@ -40,6 +40,7 @@ import {
 } from '@opentelemetry/api';
 import { DEFAULT_EXCLUDED_PATHS, DEFAULT_REDACTED_KEYS } from '../config/defaults.js';
 import type { LogLevel } from '../config/environment.js';
+import type { MetricCellStore } from '../metrics/cell-store.js';
 import { errorMessage, errorType } from '../span-failure.js';
 import { AccessLog } from './access-line.js';
 import type { HttpAdapterHooks, HttpRequestRecord, RequestAnomalyObserver, RequestLogger } from './adapter-contract.js';
@@ -54,7 +55,7 @@ import {
   protocolVersion,
   RouteEntry,
 } from './metrics.js';
-import type { HttpMetricsStore } from './metrics-producer.js';
+import { httpCellSource } from './metrics-producer.js';
 import { QueryRedactor } from './redact.js';
 import { type RequestCompleter, RequestRecord, trackedRecord, warnLifecycleFailure } from './request-record.js';
 import { HTTP_INSTRUMENTATION_SCOPE, type RequestSpan, type RequestSpanFactory } from './request-span.js';
@@ -100,7 +101,7 @@ export interface HttpLifecycleOptions {
    * Cells the pipeline's metric readers collect the HTTP metrics from (metrics-producer.ts), instead of SDK
    * instruments. Used when no `meter` is given; {@link getHttpLifecycle} passes the running pipeline's.
    */
-  readonly httpMetrics?: HttpMetricsStore;
+  readonly httpMetrics?: MetricCellStore;
   /** Meter of the HTTP instruments. Default: the global meter provider's at construction time. */
   readonly meter?: Meter;
   /** Logger of the access lines and parent of request loggers. Default: none (no access log). */
@@ -171,17 +172,20 @@ export class HttpLifecycle implements RequestCompleter {
     const store = options.meter === undefined ? options.httpMetrics : undefined;
     const methods = this.methods;
     const other = this.otherMethod;
-    const attached = store?.attach({
-      *series() {
-        for (const entry of methods.values()) yield* entry.series();
-        yield* other.series();
-      },
-      observeActive(observe) {
-        const result = { observe };
-        for (const entry of methods.values()) entry.observeActive(result);
-        other.observeActive(result);
-      },
-    });
+    const attached = store?.attach(
+      { name: HTTP_INSTRUMENTATION_SCOPE },
+      httpCellSource({
+        *series() {
+          for (const entry of methods.values()) yield* entry.series();
+          yield* other.series();
+        },
+        observeActive(observe) {
+          const result = { observe };
+          for (const entry of methods.values()) entry.observeActive(result);
+          other.observeActive(result);
+        },
+      }),
+    );
     this.instruments = attached
       ? undefined
       : createHttpServerInstruments(options.meter ?? metrics.getMeter(HTTP_INSTRUMENTATION_SCOPE), methods, other);

@@ -10,6 +10,7 @@
  * synchronous counter, without two SDK records (each an attribute hash and a storage lookup) per request.
  */
 import type { Attributes, Histogram, Meter, ObservableResult, ObservableUpDownCounter } from '@opentelemetry/api';
+import { HistogramCell } from '../metrics/cells.js';
 import {
   ATTR_ERROR_TYPE,
   ATTR_HTTP_REQUEST_METHOD,
@@ -108,36 +109,14 @@ export function protocolVersion(httpVersion: string): string {
   return httpVersion === '2.0' ? '2' : httpVersion;
 }
 
-/** Bucket index of a value: the first boundary it is at or below, or the overflow bucket. */
-function bucketOf(value: number): number {
-  const boundaries = HTTP_SERVER_DURATION_BUCKETS;
-  let i = 0;
-  while (i < boundaries.length && value > (boundaries[i] as number)) i++;
-  return i;
-}
-
 /**
  * One series of `http.server.request.duration`: its attribute object, built once, and — when the pipeline
- * collects the HTTP metrics itself (metrics-producer.ts) — its histogram cell, recorded into directly
+ * collects the HTTP metrics from its own cells (metrics-producer.ts) — the cell recorded into directly
  * instead of through the SDK (which hashes the attribute object on every record to find the cell).
  */
-export class DurationSeries {
-  count = 0;
-  sum = 0;
-  min = Number.POSITIVE_INFINITY;
-  max = Number.NEGATIVE_INFINITY;
-  /** Counts per bucket of {@link HTTP_SERVER_DURATION_BUCKETS}, plus the overflow bucket. */
-  readonly counts: number[] = new Array<number>(HTTP_SERVER_DURATION_BUCKETS.length + 1).fill(0);
-
-  constructor(readonly attributes: Attributes) {}
-
-  /** Records one duration, in seconds. */
-  record(seconds: number): void {
-    this.count++;
-    this.sum += seconds;
-    if (seconds < this.min) this.min = seconds;
-    if (seconds > this.max) this.max = seconds;
-    (this.counts[bucketOf(seconds)] as number)++;
+export class DurationSeries extends HistogramCell {
+  constructor(attributes: Attributes) {
+    super(attributes, HTTP_SERVER_DURATION_BUCKETS);
   }
 }
 

@@ -12,6 +12,9 @@
  * new ones are recorded with the collection or destination `_OTHER` (and no namespace), so a
  * table-per-tenant or queue-per-customer app cannot grow the series without limit. An anonymous or temporary
  * destination (a server-named queue, a reply-to queue) is never a series of its own.
+ *
+ * When the pipeline collects its own metric cells (metrics/cell-store.ts), each attribute set is a cell
+ * recorded into directly; otherwise the histograms are SDK instruments on the pipeline's meter.
  */
 import {
   type Attributes,
@@ -22,6 +25,9 @@ import {
   SpanStatusCode,
 } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
+import type { MetricCellStore } from '../metrics/cell-store.js';
+import { HistogramCell, type HistogramCells, type InstrumentDescriptor } from '../metrics/cells.js';
+import { LIBRARY_INSTRUMENTATION_SCOPE } from './libraries.js';
 
 export const DB_CLIENT_OPERATION_DURATION = 'db.client.operation.duration';
 export const MESSAGING_CLIENT_OPERATION_DURATION = 'messaging.client.operation.duration';
@@ -55,42 +61,77 @@ const MESSAGING_KEYS = [
   'error.type',
 ] as const;
 
-/** One histogram and its bounded attribute sets. */
-class DurationSeries {
-  readonly #histogram: Histogram;
-  readonly #keys: readonly string[];
-  readonly #overflow: (values: unknown[]) => void;
-  readonly #series = new Map<string, Attributes>();
+/** Every attribute key of these metrics: the pipeline keeps them out of its own cells when one is redacted. */
+export const CLIENT_METRIC_ATTRIBUTES: readonly string[] = Object.freeze([...new Set([...DB_KEYS, ...MESSAGING_KEYS])]);
 
-  /** `overflow` rewrites the values of a new set past the bound (they index like `keys`). */
-  constructor(histogram: Histogram, keys: readonly string[], overflow: (values: unknown[]) => void) {
-    this.#histogram = histogram;
+/** How one attribute set's duration is recorded: into its own cell, or through an SDK histogram. */
+type Recorder = (seconds: number) => void;
+
+/** One histogram and its bounded attribute sets, each with its recorder. */
+class DurationSeries {
+  readonly #keys: readonly string[];
+  readonly #errorAt: number;
+  readonly #overflow: (values: unknown[]) => void;
+  readonly #recorders = new Map<string, Recorder>();
+  readonly #recorder: (attributes: Attributes) => Recorder;
+  readonly #cells: HistogramCell[] = [];
+
+  /**
+   * `overflow` rewrites the values of a new set past the bound (they index like `keys`). With `cells`, the
+   * histogram is lent to the pipeline's cell store; without, it is an SDK instrument of `meter`.
+   */
+  constructor(
+    descriptor: InstrumentDescriptor,
+    boundaries: readonly number[],
+    keys: readonly string[],
+    overflow: (values: unknown[]) => void,
+    meter: Meter,
+    cells: CellHistograms | undefined,
+  ) {
     this.#keys = keys;
+    this.#errorAt = keys.indexOf('error.type');
     this.#overflow = overflow;
+    if (cells !== undefined) {
+      const all = this.#cells;
+      cells.push({ descriptor, boundaries, cells: () => all });
+      this.#recorder = (attributes) => {
+        const cell = new HistogramCell(attributes, boundaries);
+        all.push(cell);
+        return (seconds) => cell.record(seconds);
+      };
+    } else {
+      const histogram: Histogram = meter.createHistogram(descriptor.name, {
+        description: descriptor.description,
+        unit: descriptor.unit,
+        advice: { explicitBucketBoundaries: [...boundaries] },
+      });
+      this.#recorder = (attributes) => (seconds) => histogram.record(seconds, attributes);
+    }
   }
 
   record(span: ReadableSpan, values: unknown[]): void {
     const seconds = span.duration[0] + span.duration[1] / 1e9;
     // A failed operation always has an error.type, as for HTTP.
-    const errorAt = this.#keys.indexOf('error.type');
-    if (span.status.code === SpanStatusCode.ERROR && values[errorAt] === undefined) values[errorAt] = '_OTHER';
-    this.#histogram.record(seconds, this.#attributesOf(values));
+    if (span.status.code === SpanStatusCode.ERROR && values[this.#errorAt] === undefined) {
+      values[this.#errorAt] = '_OTHER';
+    }
+    this.#recorderOf(values)(seconds);
   }
 
-  #attributesOf(values: unknown[]): Attributes {
+  #recorderOf(values: unknown[]): Recorder {
     const key = values.join('\u0000');
-    let series = this.#series.get(key);
-    if (series !== undefined) return series;
-    if (this.#series.size >= MAX_SERIES) {
+    let recorder = this.#recorders.get(key);
+    if (recorder !== undefined) return recorder;
+    if (this.#recorders.size >= MAX_SERIES) {
       this.#overflow(values);
       const overflow = values.join('\u0000');
-      series = this.#series.get(overflow) ?? this.#build(values);
-      this.#series.set(overflow, series);
-      return series;
+      recorder = this.#recorders.get(overflow) ?? this.#recorder(this.#build(values));
+      this.#recorders.set(overflow, recorder);
+      return recorder;
     }
-    series = this.#build(values);
-    this.#series.set(key, series);
-    return series;
+    recorder = this.#recorder(this.#build(values));
+    this.#recorders.set(key, recorder);
+    return recorder;
   }
 
   #build(values: readonly unknown[]): Attributes {
@@ -102,6 +143,9 @@ class DurationSeries {
     return Object.freeze(attributes);
   }
 }
+
+/** The histograms lent to the cell store, filled as the series are made. */
+type CellHistograms = HistogramCells[];
 
 /** Which histogram a span belongs to, if any. */
 function kindOf(span: ReadableSpan | Span): 'db' | 'messaging' | 'process' | undefined {
@@ -118,7 +162,16 @@ export class ClientMetricsProcessor implements SpanProcessor {
   readonly #messaging: DurationSeries;
   readonly #process: DurationSeries;
 
-  constructor(meter: Meter) {
+  /**
+   * @param meter the pipeline's meter, for SDK histograms;
+   * @param cells the pipeline's cell store, when the histograms are to be recorded into its cells.
+   */
+  constructor(meter: Meter, cells?: MetricCellStore) {
+    // Lent under the scope the SDK histograms would have; a store that already holds that scope is not shared.
+    let lent: CellHistograms | undefined = [];
+    if (cells === undefined || !cells.attach({ name: LIBRARY_INSTRUMENTATION_SCOPE }, { histograms: lent })) {
+      lent = undefined;
+    }
     const foldCollection = (values: unknown[]): void => {
       values[1] = undefined;
       values[3] = '_OTHER';
@@ -127,31 +180,36 @@ export class ClientMetricsProcessor implements SpanProcessor {
       values[3] = '_OTHER';
     };
     this.#db = new DurationSeries(
-      meter.createHistogram(DB_CLIENT_OPERATION_DURATION, {
+      {
+        name: DB_CLIENT_OPERATION_DURATION,
         description: 'Duration of database client operations.',
         unit: 's',
-        advice: { explicitBucketBoundaries: DB_BUCKETS },
-      }),
+      },
+      DB_BUCKETS,
       DB_KEYS,
       foldCollection,
+      meter,
+      lent,
     );
     this.#messaging = new DurationSeries(
-      meter.createHistogram(MESSAGING_CLIENT_OPERATION_DURATION, {
+      {
+        name: MESSAGING_CLIENT_OPERATION_DURATION,
         description: 'Duration of messaging operations initiated by a producer or consumer client.',
         unit: 's',
-        advice: { explicitBucketBoundaries: MESSAGING_BUCKETS },
-      }),
+      },
+      MESSAGING_BUCKETS,
       MESSAGING_KEYS,
       foldDestination,
+      meter,
+      lent,
     );
     this.#process = new DurationSeries(
-      meter.createHistogram(MESSAGING_PROCESS_DURATION, {
-        description: 'Duration of processing operations.',
-        unit: 's',
-        advice: { explicitBucketBoundaries: MESSAGING_BUCKETS },
-      }),
+      { name: MESSAGING_PROCESS_DURATION, description: 'Duration of processing operations.', unit: 's' },
+      MESSAGING_BUCKETS,
       MESSAGING_KEYS,
       foldDestination,
+      meter,
+      lent,
     );
   }
 

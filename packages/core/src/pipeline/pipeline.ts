@@ -27,10 +27,9 @@ import { type BoundedMemorySpanExporter, SnapshotMetricReader } from '../export/
 import { ExcludedPathsSampler } from '../http/excluded-paths-sampler.js';
 import { HttpLifecycle } from '../http/lifecycle.js';
 import { HTTP_METRIC_ATTRIBUTES } from '../http/metrics.js';
-import { HttpMetricsStore } from '../http/metrics-producer.js';
 import { HTTP_INSTRUMENTATION_SCOPE, RequestSpanFactory } from '../http/request-span.js';
 import { getAnomalyDetector } from '../instrument/anomaly.js';
-import { ClientMetricsProcessor } from '../libraries/client-metrics.js';
+import { CLIENT_METRIC_ATTRIBUTES, ClientMetricsProcessor } from '../libraries/client-metrics.js';
 import {
   enableLibraryInstrumentation,
   LIBRARY_INSTRUMENTATION_SCOPE,
@@ -41,6 +40,7 @@ import { type ConsoleCapture, captureConsole } from '../logging/console-capture.
 import { DirectLogRecords } from '../logging/direct-records.js';
 import { consoleLineWriter, type TelemetryLogger } from '../logging/logger.js';
 import { OTEL_LOGGER_NAME } from '../logging/otel-bridge.js';
+import { MetricCellStore } from '../metrics/cell-store.js';
 import type { Notices } from '../notices.js';
 import { W3CTraceContextLevel2Propagator } from '../propagation/trace-context-propagator.js';
 import { createViewer, type Viewer } from '../viewer/viewer.js';
@@ -71,8 +71,8 @@ export interface Pipeline {
   readonly requestSpans: RequestSpanFactory | undefined;
   /** The logger's records handed straight to the log record processors, when this pipeline's provider is the registered one. */
   readonly logRecords: DirectLogRecords | undefined;
-  /** The HTTP metrics' cells, when the readers collect them without SDK instruments (metrics-producer.ts). */
-  readonly httpMetrics: HttpMetricsStore | undefined;
+  /** The store the HTTP lifecycle lends its metric cells to, when the readers collect them without SDK instruments. */
+  readonly httpMetrics: MetricCellStore | undefined;
   /** Finished spans in `memory` mode. */
   readonly memorySpans: BoundedMemorySpanExporter | undefined;
   /** Reads every metric on demand; also serves `/metrics`. */
@@ -174,18 +174,16 @@ export function createPipeline(config: Config, notices: Notices, logger?: Teleme
   };
   // The redaction list applies to span and metric attributes too, before anything is exported or aggregated.
   const redactor = config.redact.length > 0 ? new AttributeRedactor(config.redact) : undefined;
-  // The HTTP metrics come from the lifecycle's own cells when only the pipeline's readers read them and the
+  // The HTTP and client metrics come from their own cells when only the pipeline's readers read them and the
   // redaction (an SDK view) has nothing to mask in them; otherwise through SDK instruments.
-  const httpMetrics =
-    config.metricReaders.length === 0 && !HTTP_METRIC_ATTRIBUTES.some((key) => redactor?.isSensitive(key) === true)
-      ? new HttpMetricsStore(resource, { name: HTTP_INSTRUMENTATION_SCOPE })
-      : undefined;
-  const exporters = createExporters(config, notices, process.env, httpMetrics);
+  const cells = config.metricReaders.length === 0 ? new MetricCellStore(resource) : undefined;
+  const unredacted = (keys: readonly string[]) => !keys.some((key) => redactor?.isSensitive(key) === true);
+  const httpMetrics = unredacted(HTTP_METRIC_ATTRIBUTES) ? cells : undefined;
+  const clientCells = unredacted(CLIENT_METRIC_ATTRIBUTES) ? cells : undefined;
+  const exporters = createExporters(config, notices, process.env, cells);
   const restoreDiag = installDiagLogger(notices, () => exporters.healths.some((h) => h.inOutage));
   const metricsReader: SnapshotMetricReader = new SnapshotMetricReader({
-    metricProducers: httpMetrics
-      ? [httpMetrics.producer((type) => metricsReader.selectAggregationTemporality(type))]
-      : [],
+    metricProducers: cells ? [cells.producer((type) => metricsReader.selectAggregationTemporality(type))] : [],
   });
   const readers: IMetricReader[] = [metricsReader];
   if (exporters.metricReader) readers.push(exporters.metricReader);
@@ -201,7 +199,7 @@ export function createPipeline(config: Config, notices: Notices, logger?: Teleme
   // Order matters: redaction first, so neither a user's processor, an exporter nor the viewer ever sees a secret.
   // The application's processors are guarded: one that throws must not throw into its span calls.
   const spanProcessors: SpanProcessor[] = [
-    new ClientMetricsProcessor(meterProvider.getMeter(LIBRARY_INSTRUMENTATION_SCOPE)),
+    new ClientMetricsProcessor(meterProvider.getMeter(LIBRARY_INSTRUMENTATION_SCOPE), clientCells),
     ...(config.spanProcessors as unknown as SpanProcessor[]).map((p, i) => new GuardedSpanProcessor(p, notices, i)),
     ...(exporters.spanProcessor ? [exporters.spanProcessor] : []),
     ...(viewer ? [viewer.spanProcessor] : []),
