@@ -7,6 +7,7 @@
  * | mysql2 | its `mysql2:*` tracing channels | — |
  * | ioredis | its `ioredis:*` tracing channels | — |
  * | redis (node-redis) | its `node-redis:*` tracing channels | — |
+ * | grpc | its channel's `createCall` (client); `@opentelemetry/instrumentation-grpc`'s server patch | `@grpc/grpc-js` |
  *
  * Channel subscriptions are made up front: they cost nothing until the library publishes. A patched library
  * is watched (module-watch.ts) and its instrumentation is loaded only once the app loads it, so a service
@@ -16,6 +17,7 @@ import type { TracerProvider } from '@opentelemetry/api';
 import type { InstrumentationBase } from '@opentelemetry/instrumentation';
 import type { InstrumentedLibrary } from '../config/types.js';
 import { requireDependency } from './dependencies.js';
+import { createGrpcInstrumentation, instrumentGrpc } from './grpc.js';
 import { watchPackage } from './module-watch.js';
 import { instrumentMysql2 } from './mysql2.js';
 import { patchLoadedPackage } from './otel-patch.js';
@@ -40,6 +42,7 @@ export interface LibraryInstrumentation {
 
 interface PatchedState {
   instrumentation?: InstrumentationBase;
+  grpc?: InstrumentationBase;
 }
 
 // One instrumentation object per process: its patches outlive a stop only until the next start re-applies.
@@ -71,6 +74,26 @@ export function enableLibraryInstrumentation(
       if (undo === undefined) return;
       unpatches.push(undo);
       copies.push(`pg@${loaded.version} ${loaded.dir}`);
+    });
+    stops.push(() => {
+      unwatch();
+      for (const undo of unpatches) undo();
+    });
+  }
+  if (enabled.grpc) {
+    const copies: string[] = [];
+    patched.set('grpc', copies);
+    const global = globalThis as GlobalWithSlot;
+    global[SLOT] ??= {};
+    const shared = global[SLOT];
+    const unpatches: Array<() => void> = [];
+    const unwatch = watchPackage('@grpc/grpc-js', (loaded) => {
+      shared.grpc ??= createGrpcInstrumentation(requireDependency, tracerProvider);
+      shared.grpc.setTracerProvider(tracerProvider);
+      const undo = instrumentGrpc(shared.grpc, loaded, tracer);
+      if (undo === undefined) return;
+      unpatches.push(undo);
+      copies.push(`@grpc/grpc-js@${loaded.version} ${loaded.dir}`);
     });
     stops.push(() => {
       unwatch();

@@ -41,6 +41,12 @@ export const LIBRARY_SUPPORT: readonly LibrarySupport[] = Object.freeze([
     versions: '>=5.12.0',
     how: 'the node-redis:command and node-redis:batch tracing channels',
   },
+  {
+    library: 'grpc',
+    package: '@grpc/grpc-js',
+    versions: '>=1.0.0 <2',
+    how: "client: its Channel.prototype.createCall, patched in place; server: @opentelemetry/instrumentation-grpc's Server.prototype.register patch, applied to the loaded package",
+  },
 ]);
 
 /** Whether `version` of `support`'s package gets spans. */

@@ -37,6 +37,7 @@ import {
   LIBRARY_INSTRUMENTATION_SCOPE,
   type LibraryInstrumentation,
 } from '../libraries/libraries.js';
+import { RpcSpanProcessor } from '../libraries/rpc-spans.js';
 import { DirectLogRecords } from '../logging/direct-records.js';
 import { OTEL_LOGGER_NAME } from '../logging/otel-bridge.js';
 import type { Notices } from '../notices.js';
@@ -177,6 +178,7 @@ export function createPipeline(config: Config, notices: Notices, logger?: Reques
   // The application's processors are guarded: one that throws must not throw into its span calls.
   const spanProcessors: SpanProcessor[] = [
     new ClientMetricsProcessor(meterProvider.getMeter(LIBRARY_INSTRUMENTATION_SCOPE)),
+    new RpcSpanProcessor(meterProvider.getMeter(LIBRARY_INSTRUMENTATION_SCOPE)),
     ...(config.spanProcessors as unknown as SpanProcessor[]).map((p, i) => new GuardedSpanProcessor(p, notices, i)),
     ...(exporters.spanProcessor ? [exporters.spanProcessor] : []),
     ...(viewer ? [viewer.spanProcessor] : []),
