@@ -24,7 +24,7 @@ export function checkLibraries(project: ProjectInfo): DoctorCheck[] {
         {
           id: 'libraries',
           status: 'ok',
-          title: `${copy.name} ${copy.version}: its calls get client spans (${support.how})`,
+          title: `${copy.name} ${copy.version}: its calls get ${support.spans ?? 'client spans'} (${support.how})`,
           data,
         },
       ];
