@@ -78,11 +78,16 @@ export function isGrpcError(code: number, kind: SpanKind): boolean {
 /** `package.Service/Method` from a call path `/package.Service/Method`. */
 export const grpcMethodOf = (path: string): string => (path.startsWith('/') ? path.slice(1) : path);
 
-/** `server.address` and `server.port` of a channel target (`dns:///127.0.0.1:50051`, `localhost:50051`). */
+/**
+ * `server.address` and `server.port` of a channel target (`dns:///127.0.0.1:50051`, `localhost:50051`,
+ * `ipv4:10.0.0.1:443`, `[::1]:50051`); none for a Unix socket.
+ */
 export function grpcTargetOf(target: unknown): { address?: string; port?: number } {
-  if (typeof target !== 'string') return {};
-  let rest = target.replace(/^[a-z][a-z0-9+.-]*:(\/\/[^/]*\/)?/i, '');
-  if (rest.startsWith('/')) rest = rest.replace(/^\/+/, '');
+  if (typeof target !== 'string' || /^unix(-abstract)?:/.test(target)) return {};
+  // `scheme:rest`, unless what follows the colon is a port (`localhost:50051`); `//authority/` is dropped.
+  const scheme = /^[a-z][a-z0-9+.-]*:(?!\d+$)/i.exec(target);
+  let rest = scheme === null ? target : target.slice(scheme[0].length).replace(/^\/\/[^/]*\//, '');
+  rest = rest.replace(/^\/+/, '');
   const bracketed = /^\[([^\]]+)\](?::(\d+))?$/.exec(rest);
   if (bracketed) return withPort({ address: bracketed[1] }, bracketed[2]);
   const colon = rest.lastIndexOf(':');
