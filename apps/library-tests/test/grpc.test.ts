@@ -27,7 +27,8 @@ const UNSET = 0;
 const ERROR = 2;
 
 const METHOD = 'shop.Orders/GetOrder';
-const CALLS = ['grpc', 'grpc-missing', 'grpc-crash'] as const;
+const STREAM_METHOD = 'shop.Orders/ListOrders';
+const CALLS = ['grpc', 'grpc-missing', 'grpc-crash', 'grpc-stream'] as const;
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
@@ -50,6 +51,8 @@ interface Run {
   readonly id: string;
   readonly server: GrpcServer;
   answers: Record<string, number>;
+  /** What GET /q/:name answered, parsed. */
+  bodies: Record<string, { result?: { activeSpanId?: string | null; orders?: string[] } }>;
   metrics: string;
   spans: ReceivedSpan[];
 }
@@ -83,10 +86,16 @@ async function runApp(run: Run, framework: string, script: string, order: string
     GRPC_TARGET: `127.0.0.1:${run.server.port}`,
     OTEL_RESOURCE_ATTRIBUTES: `test.run=${run.id}`,
   });
-  for (const call of CALLS) run.answers[call] = (await httpCall(port, `/q/${call}`)).status;
+  for (const call of CALLS) {
+    const answer = await httpCall(port, `/q/${call}`);
+    run.answers[call] = answer.status;
+    run.bodies[call] = JSON.parse(answer.body);
+  }
   run.metrics = (await httpCall(promPort, '/metrics')).body;
-  // Three requests, three gRPC calls: six spans of this app.
-  run.spans = await receiver.waitForSpans(6, (span) => runOf(span) === run.id, { timeoutMs: 15_000 });
+  // One request span and one gRPC CLIENT span per call.
+  run.spans = await receiver.waitForSpans(2 * CALLS.length, (span) => runOf(span) === run.id, {
+    timeoutMs: 15_000,
+  });
   proc.kill();
 }
 
@@ -108,14 +117,15 @@ beforeAll(async () => {
   for (const framework of FRAMEWORKS) {
     for (const [script, order] of VARIANTS) {
       const id = runId(framework, script, order);
-      const run: Run = { id, server: grpcServers[i++ % 2] as GrpcServer, answers: {}, metrics: '', spans: [] };
+      const server = grpcServers[i++ % 2] as GrpcServer;
+      const run: Run = { id, server, answers: {}, bodies: {}, metrics: '', spans: [] };
       runs.set(id, run);
       tasks.push(() => runApp(run, framework, script, order));
     }
   }
   await pooled(tasks, 4);
   // Every call reached a server: one SERVER span each, from either server process.
-  await receiver.waitForSpans(runs.size * CALLS.length, (s) => s.kind === SERVER && s.name === METHOD, {
+  await receiver.waitForSpans(runs.size * CALLS.length, (s) => s.kind === SERVER && s.name.startsWith('shop.'), {
     timeoutMs: 15_000,
   });
   for (const server of grpcServers) serverMetrics.push((await httpCall(server.promPort, '/metrics')).body);
@@ -135,23 +145,47 @@ describe.each(FRAMEWORKS)('%s', (framework) => {
     };
 
     /** The request's SERVER span, the gRPC CLIENT span under it and the gRPC server's span under that. */
-    function callSpans(call: string): { request: ReceivedSpan; client: ReceivedSpan; server: ReceivedSpan } {
+    function callSpans(
+      call: string,
+      method = METHOD,
+    ): { request: ReceivedSpan; client: ReceivedSpan; server: ReceivedSpan } {
       const { spans } = run();
       const requests = spans.filter((s) => s.kind === SERVER && s.attributes['url.path'] === `/q/${call}`);
       expect(requests, `one SERVER span for /q/${call}`).toHaveLength(1);
       const request = requests[0] as ReceivedSpan;
       expect(request.name).toBe('GET /q/:name');
       const clients = spans.filter((s) => s.kind === CLIENT && s.parentSpanId === request.spanId);
-      expect(clients.map((s) => s.name)).toEqual([METHOD]);
+      expect(clients.map((s) => s.name)).toEqual([method]);
       const client = clients[0] as ReceivedSpan;
       expect(client.traceId).toBe(request.traceId);
       const servers = receiver.spans.filter((s) => s.kind === SERVER && s.parentSpanId === client.spanId);
-      expect(servers, `the gRPC server's span under ${METHOD}`).toHaveLength(1);
+      expect(servers, `the gRPC server's span under ${method}`).toHaveLength(1);
       return { request, client, server: servers[0] as ReceivedSpan };
     }
 
     it('answers every call as the app wrote it (telemetry changes no answer)', () => {
-      expect(run().answers).toEqual({ grpc: 200, 'grpc-missing': 500, 'grpc-crash': 500 });
+      expect(run().answers).toEqual({ grpc: 200, 'grpc-missing': 500, 'grpc-crash': 500, 'grpc-stream': 200 });
+      expect(run().bodies['grpc-stream']?.result?.orders).toEqual(['41', '42']);
+    });
+
+    it("runs the app's callbacks under the caller's span, not the CLIENT span", () => {
+      for (const call of ['grpc', 'grpc-stream']) {
+        const { request } = callSpans(call, call === 'grpc' ? METHOD : STREAM_METHOD);
+        expect(run().bodies[call]?.result?.activeSpanId, call).toBe(request.spanId);
+      }
+    });
+
+    it('a server stream: CLIENT and SERVER spans, the same trace, from start to status', () => {
+      const { client, server } = callSpans('grpc-stream', STREAM_METHOD);
+      expect(client.attributes).toMatchObject({ 'rpc.method': STREAM_METHOD, 'rpc.status_code': 'OK' });
+      expect(client.status.code).toBe(UNSET);
+      expect(server.name).toBe(STREAM_METHOD);
+      expect(server.attributes).toEqual({
+        'rpc.system.name': 'grpc',
+        'rpc.method': STREAM_METHOD,
+        'rpc.status_code': 'OK',
+      });
+      expect(server.traceId).toBe(client.traceId);
     });
 
     it('a CLIENT span under the request, by the stable RPC conventions', () => {
@@ -231,7 +265,11 @@ describe('the gRPC server processes', () => {
   it('record rpc.server.call.duration on /metrics, server failures with error_type', () => {
     for (const metrics of serverMetrics) {
       const series = metrics.split('\n').filter((line) => line.startsWith('rpc_server_call_duration_count'));
-      expect(series.find((l) => l.includes('rpc_status_code="OK"'))).toContain(`rpc_method="${METHOD}"`);
+      for (const method of [METHOD, STREAM_METHOD]) {
+        expect(series.some((l) => l.includes(`rpc_method="${method}"`) && l.includes('rpc_status_code="OK"'))).toBe(
+          true,
+        );
+      }
       expect(series.find((l) => l.includes('rpc_status_code="NOT_FOUND"'))).not.toContain('error_type');
       expect(series.find((l) => l.includes('rpc_status_code="UNKNOWN"'))).toContain('error_type="UNKNOWN"');
     }
@@ -241,7 +279,8 @@ describe('the gRPC server processes', () => {
     expect(
       receiver.spans.filter((s) => String(s.attributes['rpc.method'] ?? s.name).includes('opentelemetry')),
     ).toEqual([]);
-    expect(receiver.spans.every((s) => s.name === METHOD || s.name === 'GET /q/:name')).toBe(true);
+    const names = new Set(receiver.spans.map((s) => s.name));
+    expect([...names].sort()).toEqual(['GET /q/:name', METHOD, STREAM_METHOD]);
     expect(receiver.decodeErrors).toEqual([]);
   });
 });
