@@ -379,6 +379,22 @@ describe('autotelemetry doctor', () => {
     ]);
   });
 
+  it("says nothing of the grpc-js that only AutoTelemetry's own OTLP exporter depends on", async () => {
+    const spec = healthyExpressProject();
+    const dir = project({
+      files: {
+        ...spec.files,
+        ...manifest('@autotelemetry/core', '0.1.0', {
+          dependencies: { '@grpc/grpc-js': '1.14.7' },
+          peerDependencies: { '@opentelemetry/api': '^1.9.0' },
+        }),
+        ...manifest('@grpc/grpc-js', '1.14.7'),
+      },
+    });
+    const { report } = await doctor(dir, await healthyEnv());
+    expect(report.checks.filter((check) => check.id === 'libraries')).toEqual([]);
+  });
+
   it('says nothing of libraries a project does not have', async () => {
     const { report } = await doctor(project(healthyExpressProject()), await healthyEnv());
     expect(report.checks.filter((check) => check.id === 'libraries')).toEqual([]);
