@@ -15,7 +15,7 @@ import {
   killAllChildren,
   type OtlpReceiver,
   type ReceivedSpan,
-  startFixtureApp,
+  spawnNode,
   startOtlpReceiver,
 } from '@autotelemetry/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,9 +66,23 @@ const runId = (framework: string, script: string, order: string): string =>
   `${framework}-${script.replace(/\W+/g, '-')}-${order}`;
 const runOf = (span: ReceivedSpan): unknown => span.resource['test.run'];
 
+/**
+ * Starts a fixture process and resolves with its port once it listens. Patient: a shared machine under load
+ * can take many seconds to start a Nest app.
+ */
+async function startProcess(script: string, env: Record<string, string>) {
+  const proc = spawnNode(script, { env, killAfterMs: 120_000 });
+  const line = await proc
+    .waitForLine((l) => l.includes('"event":"listening"'), { timeoutMs: 60_000 })
+    .catch((error) => {
+      throw new Error(`${script} did not start: ${error}\n${proc.stderr.join('\n')}`);
+    });
+  return { proc, port: (JSON.parse(line) as { port: number }).port };
+}
+
 async function startGrpcServer(order: 'before' | 'after'): Promise<GrpcServer> {
   const promPort = await freePort();
-  const { port } = await startFixtureApp(fixture('grpc-server.cjs'), {
+  const { port } = await startProcess(fixture('grpc-server.cjs'), {
     ORDER: order,
     OTLP_ENDPOINT: receiver.endpoint,
     PROM_PORT: String(promPort),
@@ -78,7 +92,7 @@ async function startGrpcServer(order: 'before' | 'after'): Promise<GrpcServer> {
 
 async function runApp(run: Run, framework: string, script: string, order: string): Promise<void> {
   const promPort = await freePort();
-  const { proc, port } = await startFixtureApp(fixture(script), {
+  const { proc, port } = await startProcess(fixture(script), {
     FRAMEWORK: framework,
     ORDER: order,
     PROM_PORT: String(promPort),
@@ -94,7 +108,7 @@ async function runApp(run: Run, framework: string, script: string, order: string
   run.metrics = (await httpCall(promPort, '/metrics')).body;
   // One request span and one gRPC CLIENT span per call.
   run.spans = await receiver.waitForSpans(2 * CALLS.length, (span) => runOf(span) === run.id, {
-    timeoutMs: 15_000,
+    timeoutMs: 60_000,
   });
   proc.kill();
 }
@@ -123,13 +137,13 @@ beforeAll(async () => {
       tasks.push(() => runApp(run, framework, script, order));
     }
   }
-  await pooled(tasks, 4);
+  await pooled(tasks, 3);
   // Every call reached a server: one SERVER span each, from either server process.
   await receiver.waitForSpans(runs.size * CALLS.length, (s) => s.kind === SERVER && s.name.startsWith('shop.'), {
-    timeoutMs: 15_000,
+    timeoutMs: 60_000,
   });
   for (const server of grpcServers) serverMetrics.push((await httpCall(server.promPort, '/metrics')).body);
-}, 90_000);
+}, 240_000);
 
 afterAll(async () => {
   await killAllChildren();
