@@ -1,6 +1,6 @@
 /**
  * gRPC, traced end to end through a real OTLP receiver: two gRPC server processes (grpc-js, shop.Orders on a
- * free loopback port, telemetry started after the service was registered or before), and for Express,
+ * free loopback port, telemetry started after the server was set up and listening, or before), and for Express,
  * Fastify and Nest an app in its own process whose handler calls one of them, with grpc-js loaded and the
  * client classes made before telemetry starts or after, from CJS or from ESM without a loader flag. Every
  * process exports its spans over OTLP gRPC, with the same grpc-js copy the app uses, so the exporter's own
@@ -43,7 +43,7 @@ const VARIANTS = [
 interface GrpcServer {
   readonly port: number;
   readonly promPort: number;
-  /** Whether its service was registered before telemetry started. */
+  /** Whether its service was registered and its port bound before telemetry started. */
   readonly order: 'before' | 'after';
 }
 
@@ -265,7 +265,7 @@ describe.each(FRAMEWORKS)('%s', (framework) => {
 });
 
 describe('the gRPC server processes', () => {
-  it('trace handlers registered before telemetry started and after', () => {
+  it('trace a server set up and listening before telemetry started, and one set up after', () => {
     for (const server of grpcServers) {
       const fromServer = [...runs.values()].filter((run) => run.server === server);
       const clientIds = new Set(
