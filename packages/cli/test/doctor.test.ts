@@ -356,6 +356,45 @@ describe('autotelemetry doctor', () => {
     expect(libraries.find((check) => check.status === 'warn')?.fix).toBe('Upgrade ioredis to a version in >=5.11.0.');
   });
 
+  it('lists grpc-js with client and server spans, or none for a version before 1', async () => {
+    const spec = healthyExpressProject();
+    const root = spec.files['package.json'] as { dependencies: Record<string, string> };
+    const files = (version: string) => ({
+      ...spec.files,
+      'package.json': { ...root, dependencies: { ...root.dependencies, '@grpc/grpc-js': version } },
+      ...manifest('@grpc/grpc-js', version),
+    });
+    const titles = async (version: string) =>
+      (await doctor(project({ files: files(version) }), await healthyEnv())).report.checks
+        .filter((check) => check.id === 'libraries')
+        .map((check) => [check.status, check.title]);
+    expect(await titles('1.14.7')).toEqual([
+      [
+        'ok',
+        '@grpc/grpc-js 1.14.7: its calls get client and server spans (its Channel.prototype.createCall for clients and @opentelemetry/instrumentation-grpc for servers, applied to the loaded package)',
+      ],
+    ]);
+    expect(await titles('0.6.18')).toEqual([
+      ['warn', '@grpc/grpc-js 0.6.18: its calls get no spans (traced versions: >=1.0.0 <2)'],
+    ]);
+  });
+
+  it("says nothing of the grpc-js that only AutoTelemetry's own OTLP exporter depends on", async () => {
+    const spec = healthyExpressProject();
+    const dir = project({
+      files: {
+        ...spec.files,
+        ...manifest('@autotelemetry/core', '0.1.0', {
+          dependencies: { '@grpc/grpc-js': '1.14.7' },
+          peerDependencies: { '@opentelemetry/api': '^1.9.0' },
+        }),
+        ...manifest('@grpc/grpc-js', '1.14.7'),
+      },
+    });
+    const { report } = await doctor(dir, await healthyEnv());
+    expect(report.checks.filter((check) => check.id === 'libraries')).toEqual([]);
+  });
+
   it('says nothing of libraries a project does not have', async () => {
     const { report } = await doctor(project(healthyExpressProject()), await healthyEnv());
     expect(report.checks.filter((check) => check.id === 'libraries')).toEqual([]);

@@ -354,7 +354,7 @@ describe('levels and the option table', () => {
 
 describe('instrumentations', () => {
   const base = { serviceName: 'shop.api' };
-  const all = { pg: true, mysql2: true, ioredis: true, redis: true, amqplib: true };
+  const all = { pg: true, mysql2: true, ioredis: true, redis: true, amqplib: true, grpc: true };
 
   it('traces every supported client by default; an option turns single ones off', () => {
     expect(resolveConfig(base, {}).instrumentations).toEqual(all);
@@ -369,7 +369,33 @@ describe('instrumentations', () => {
     expect(disabled.instrumentations).toEqual({ ...all, pg: false, redis: false });
     expect(disabled.sources.instrumentations).toBe('env');
     const only = resolveConfig(base, { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'mysql2' });
-    expect(only.instrumentations).toEqual({ pg: false, mysql2: true, ioredis: false, redis: false, amqplib: false });
+    expect(only.instrumentations).toEqual({
+      pg: false,
+      mysql2: true,
+      ioredis: false,
+      redis: false,
+      amqplib: false,
+      grpc: false,
+    });
+    expect(resolveConfig(base, { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'grpc' }).instrumentations).toEqual({
+      ...all,
+      grpc: false,
+    });
+    expect(resolveConfig(base, { OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'grpc' }).instrumentations).toEqual({
+      pg: false,
+      mysql2: false,
+      ioredis: false,
+      redis: false,
+      amqplib: false,
+      grpc: true,
+    });
+  });
+
+  it('turns gRPC off by its key', () => {
+    expect(resolveConfig({ ...base, instrumentations: { grpc: false } }, {}).instrumentations).toEqual({
+      ...all,
+      grpc: false,
+    });
   });
 
   it('fails at start naming the option for an unknown library or a non-boolean', () => {

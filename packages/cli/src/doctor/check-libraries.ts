@@ -5,16 +5,23 @@
  * @packageDocumentation
  */
 import { isTracedVersion, LIBRARY_SUPPORT } from '@autotelemetry/core';
-import { findInstalledCopies } from './installed-packages.js';
+import { findInstalledCopies, type InstalledCopy } from './installed-packages.js';
 import type { ProjectInfo } from './project.js';
 import type { DoctorCheck } from './types.js';
+
+/**
+ * Whether the project reaches `copy` only through AutoTelemetry's own dependencies (the OTLP gRPC exporter's
+ * `@grpc/grpc-js`): that copy is no library of the app's. The first chain found is the shortest, so a copy
+ * the app also depends on is reported.
+ */
+const onlyOurs = (copy: InstalledCopy): boolean => copy.via.includes(' > @autotelemetry/');
 
 /** One finding per installed copy of a traced library; none when the project has none of them. */
 export function checkLibraries(project: ProjectInfo): DoctorCheck[] {
   const copies = findInstalledCopies(
     project.dir,
     LIBRARY_SUPPORT.map((support) => support.package),
-  );
+  ).filter((copy) => !onlyOurs(copy));
   return copies.flatMap((copy): DoctorCheck[] => {
     const support = LIBRARY_SUPPORT.find((s) => s.package === copy.name);
     if (support === undefined) return [];
@@ -24,7 +31,7 @@ export function checkLibraries(project: ProjectInfo): DoctorCheck[] {
         {
           id: 'libraries',
           status: 'ok',
-          title: `${copy.name} ${copy.version}: its calls get client spans (${support.how})`,
+          title: `${copy.name} ${copy.version}: its calls get ${support.spans ?? 'client spans'} (${support.how})`,
           data,
         },
       ];

@@ -406,7 +406,7 @@ export const OPTION_RESOLVERS: readonly OptionResolver<unknown>[] = [
     type: `{ ${INSTRUMENTED_LIBRARIES.map((name) => `${name}?: boolean`).join('; ')} }`,
     accepted: `an object whose keys are among ${INSTRUMENTED_LIBRARIES.join(', ')} and whose values are true or false`,
     description:
-      'Which libraries get spans and duration metrics (`db.client.operation.duration` for pg, mysql2, ioredis and redis; `messaging.client.operation.duration` and `messaging.process.duration` for amqplib): all found ones unless turned off. The variables take comma-separated names: disabled ones, or the only enabled ones.',
+      'Which libraries get spans and duration metrics (`db.client.operation.duration` for pg, mysql2, ioredis and redis; `messaging.client.operation.duration` and `messaging.process.duration` for amqplib; for gRPC, client and server spans and `rpc.client.call.duration` / `rpc.server.call.duration`): all found ones unless turned off. The variables take comma-separated names: disabled ones, or the only enabled ones.',
     defaultText: 'every library on',
     fromOption: parseInstrumentations,
     fallback: instrumentationsFromEnv,

@@ -14,7 +14,7 @@ export type ResourceAttributeValue = string | number | boolean;
 export type LogDestination = number | string | { write(chunk: string): unknown };
 
 /** The libraries whose calls are traced (docs/libraries.md). */
-export const INSTRUMENTED_LIBRARIES = Object.freeze(['pg', 'mysql2', 'ioredis', 'redis', 'amqplib'] as const);
+export const INSTRUMENTED_LIBRARIES = Object.freeze(['pg', 'mysql2', 'ioredis', 'redis', 'amqplib', 'grpc'] as const);
 export type InstrumentedLibrary = (typeof INSTRUMENTED_LIBRARIES)[number];
 
 /** What a user may pass. Every field is optional; see the configuration page for defaults per environment. */

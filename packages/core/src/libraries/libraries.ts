@@ -8,16 +8,18 @@
  * | ioredis | its `ioredis:*` tracing channels | — |
  * | redis (node-redis) | its `node-redis:*` tracing channels | — |
  * | amqplib (RabbitMQ) | `@opentelemetry/instrumentation-amqplib`, applied to the loaded package | `amqplib` |
+ * | grpc | its channel's `createCall` (client); `@opentelemetry/instrumentation-grpc`'s server patch | `@grpc/grpc-js` |
  *
  * Channel subscriptions are made up front: they cost nothing until the library publishes. A patched library
  * is watched (module-watch.ts) and its instrumentation is loaded only once the app loads it, so a service
  * without it loads no code for it.
  */
-import type { TracerProvider } from '@opentelemetry/api';
+import type { Tracer, TracerProvider } from '@opentelemetry/api';
 import type { InstrumentationBase } from '@opentelemetry/instrumentation';
 import type { InstrumentedLibrary } from '../config/types.js';
 import { createAmqplibInstrumentation, rabbitmqTracerProvider, trackChannels } from './amqplib.js';
 import { requireDependency } from './dependencies.js';
+import { createGrpcInstrumentation, instrumentGrpc } from './grpc.js';
 import { type LoadedPackage, watchPackage } from './module-watch.js';
 import { instrumentMysql2 } from './mysql2.js';
 import { patchLoadedPackage } from './otel-patch.js';
@@ -43,15 +45,22 @@ export interface LibraryInstrumentation {
 /** A library traced by an OpenTelemetry instrumentation applied to the loaded package. */
 interface PatchedLibrary {
   readonly library: PatchedName;
+  /** The npm package watched for, when not the library's own name. */
+  readonly package?: string;
   /** Creates the instrumentation (loading its package). */
   create(requireDependency: NodeJS.Require, tracerProvider: TracerProvider): InstrumentationBase;
+  /**
+   * Patches one loaded copy and returns the undo, or undefined when this copy cannot be patched. Default: the
+   * instrumentation's own module definitions (otel-patch.ts).
+   */
+  apply?(instrumentation: InstrumentationBase, loaded: LoadedPackage, tracer: Tracer): (() => void) | undefined;
   /** The provider the instrumentation's tracer comes from. */
   tracerProvider(tracerProvider: TracerProvider): TracerProvider;
   /** More patches of our own, made after the instrumentation's and undone before them. */
   extra?(loaded: LoadedPackage): () => void;
 }
 
-type PatchedName = 'pg' | 'amqplib';
+type PatchedName = 'pg' | 'amqplib' | 'grpc';
 
 const PATCHED: readonly PatchedLibrary[] = [
   { library: 'pg', create: createPgInstrumentation, tracerProvider: (provider) => provider },
@@ -61,6 +70,13 @@ const PATCHED: readonly PatchedLibrary[] = [
     tracerProvider: rabbitmqTracerProvider,
     extra: trackChannels,
   },
+  {
+    library: 'grpc',
+    package: '@grpc/grpc-js',
+    create: createGrpcInstrumentation,
+    tracerProvider: (provider) => provider,
+    apply: instrumentGrpc,
+  },
 ];
 
 // One instrumentation object per library and process: its patches outlive a stop only until the next start
@@ -69,16 +85,22 @@ const SLOT = Symbol.for('autotelemetry.library-instrumentation.v2');
 type GlobalWithSlot = typeof globalThis & { [SLOT]?: Partial<Record<PatchedName, InstrumentationBase>> };
 
 /** Watches `spec.library` and patches every copy loaded; returns the stop, which undoes the patches. */
-function tracePatchedLibrary(spec: PatchedLibrary, tracerProvider: TracerProvider, copies: string[]): () => void {
+function tracePatchedLibrary(
+  spec: PatchedLibrary,
+  tracerProvider: TracerProvider,
+  tracer: Tracer,
+  copies: string[],
+): () => void {
   const global = globalThis as GlobalWithSlot;
   global[SLOT] ??= {};
   const shared = global[SLOT];
   const unpatches: Array<() => void> = [];
-  const unwatch = watchPackage(spec.library, (loaded) => {
+  const name = spec.package ?? spec.library;
+  const unwatch = watchPackage(name, (loaded) => {
     const instrumentation = shared[spec.library] ?? spec.create(requireDependency, tracerProvider);
     shared[spec.library] = instrumentation;
     instrumentation.setTracerProvider(spec.tracerProvider(tracerProvider));
-    const undo = patchLoadedPackage(instrumentation, loaded);
+    const undo = (spec.apply ?? patchLoadedPackage)(instrumentation, loaded, tracer);
     if (undo === undefined) return;
     let undoExtra: (() => void) | undefined;
     try {
@@ -90,7 +112,7 @@ function tracePatchedLibrary(spec: PatchedLibrary, tracerProvider: TracerProvide
       undoExtra?.();
       undo();
     });
-    copies.push(`${spec.library}@${loaded.version} ${loaded.dir}`);
+    copies.push(`${name}@${loaded.version} ${loaded.dir}`);
   });
   return () => {
     unwatch();
@@ -113,7 +135,7 @@ export function enableLibraryInstrumentation(
     if (!enabled[spec.library]) continue;
     const copies: string[] = [];
     patched.set(spec.library, copies);
-    stops.push(tracePatchedLibrary(spec, tracerProvider, copies));
+    stops.push(tracePatchedLibrary(spec, tracerProvider, tracer, copies));
   }
   return {
     report: () =>

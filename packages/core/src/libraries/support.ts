@@ -14,6 +14,8 @@ export interface LibrarySupport {
   readonly versions: string;
   /** How its spans are made, in words. */
   readonly how: string;
+  /** What its calls get, in words, when not only client spans (`client and server spans`). */
+  readonly spans?: string;
 }
 
 export const LIBRARY_SUPPORT: readonly LibrarySupport[] = Object.freeze([
@@ -46,6 +48,13 @@ export const LIBRARY_SUPPORT: readonly LibrarySupport[] = Object.freeze([
     package: 'amqplib',
     versions: '>=0.5.5 <3',
     how: '@opentelemetry/instrumentation-amqplib, applied to the loaded package',
+  },
+  {
+    library: 'grpc',
+    package: '@grpc/grpc-js',
+    versions: '>=1.0.0 <2',
+    how: 'its Channel.prototype.createCall for clients and @opentelemetry/instrumentation-grpc for servers, applied to the loaded package',
+    spans: 'client and server spans',
   },
 ]);
 

@@ -173,9 +173,12 @@ export class MetricCellStore {
         };
         const scopeMetrics: ScopeMetrics[] = [];
         for (const { scope, source } of this.sources.values()) {
-          const metrics: MetricData[] = source.histograms.map((histogram) => histogramData(histogram, window));
-          for (const sum of source.sums ?? []) metrics.push(sumData(sum, window));
-          scopeMetrics.push({ scope, metrics });
+          // As the SDK: an instrument with no point in this collection is not reported.
+          const metrics: MetricData[] = [
+            ...source.histograms.map((histogram) => histogramData(histogram, window)),
+            ...(source.sums ?? []).map((sum) => sumData(sum, window)),
+          ].filter((metric) => metric.dataPoints.length > 0);
+          if (metrics.length > 0) scopeMetrics.push({ scope, metrics });
         }
         lastCollection = now;
         return { resourceMetrics: { resource: this.resource, scopeMetrics }, errors: [] };

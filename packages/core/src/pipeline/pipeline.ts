@@ -36,6 +36,7 @@ import {
   type LibraryInstrumentation,
 } from '../libraries/libraries.js';
 import { enableLogCorrelation, type LogCorrelation } from '../libraries/log-correlation.js';
+import { RpcSpanProcessor } from '../libraries/rpc-spans.js';
 import { type ConsoleCapture, captureConsole } from '../logging/console-capture.js';
 import { DirectLogRecords } from '../logging/direct-records.js';
 import { consoleLineWriter, type TelemetryLogger } from '../logging/logger.js';
@@ -200,6 +201,7 @@ export function createPipeline(config: Config, notices: Notices, logger?: Teleme
   // The application's processors are guarded: one that throws must not throw into its span calls.
   const spanProcessors: SpanProcessor[] = [
     new ClientMetricsProcessor(meterProvider.getMeter(LIBRARY_INSTRUMENTATION_SCOPE), clientCells),
+    new RpcSpanProcessor(meterProvider.getMeter(LIBRARY_INSTRUMENTATION_SCOPE)),
     ...(config.spanProcessors as unknown as SpanProcessor[]).map((p, i) => new GuardedSpanProcessor(p, notices, i)),
     ...(exporters.spanProcessor ? [exporters.spanProcessor] : []),
     ...(viewer ? [viewer.spanProcessor] : []),
