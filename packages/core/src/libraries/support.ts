@@ -41,6 +41,12 @@ export const LIBRARY_SUPPORT: readonly LibrarySupport[] = Object.freeze([
     versions: '>=5.12.0',
     how: 'the node-redis:command and node-redis:batch tracing channels',
   },
+  {
+    library: 'graphql',
+    package: 'graphql',
+    versions: '>=15.0.0 <17',
+    how: '@opentelemetry/instrumentation-graphql, applied to the loaded package',
+  },
 ]);
 
 /** Whether `version` of `support`'s package gets spans. */

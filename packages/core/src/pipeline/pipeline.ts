@@ -227,7 +227,9 @@ export function createPipeline(config: Config, notices: Notices, logger?: Reques
       : undefined;
 
   const disableInstrumentation = enableOutgoingInstrumentation(tracerProvider, meterProvider);
-  const libraries = enableLibraryInstrumentation(tracerProvider, config.instrumentations);
+  const libraries = enableLibraryInstrumentation(tracerProvider, config.instrumentations, {
+    graphql: { resolvers: config.graphqlResolvers },
+  });
   const runtimeMetrics = config.runtimeMetrics ? startRuntimeMetrics(meterProvider, notices) : undefined;
   const prometheus =
     config.prometheusPort === false ? undefined : startPrometheusEndpoint(metricsReader, config, notices);
