@@ -1,6 +1,6 @@
 /**
  * GraphQL operations traced end to end: for Express, Fastify and Nest an app in its own process loads
- * graphql-js before telemetry starts or after, from CJS or from ESM without a loader flag, and runs GraphQL
+ * graphql-js (16, and 15 in two runs) before telemetry starts or after, from CJS or from ESM without a loader flag, and runs GraphQL
  * operations in its request handlers; its spans go over OTLP (http/protobuf) to a real receiver. For each
  * run: the request's SERVER span has the parse, validate and execute spans as children, the execute span is
  * named and described by the GraphQL conventions with a document whose literals are masked, no literal of
@@ -43,6 +43,8 @@ interface Run {
   readonly script: string;
   readonly order: 'before' | 'after';
   readonly resolvers: Resolvers;
+  /** graphql-js major: 16 unless said. */
+  readonly graphql?: '15';
 }
 
 const LOADS = [
@@ -60,6 +62,9 @@ const RUNS: readonly Run[] = [
   { framework: 'express', script: 'graphql-cjs.cjs', order: 'after', resolvers: 'option' },
   { framework: 'fastify', script: 'graphql-esm-before.mjs', order: 'before', resolvers: 'env' },
   { framework: 'nest', script: 'graphql-esm-after.mjs', order: 'after', resolvers: 'option' },
+  // graphql 15, loaded before telemetry, and after it with resolver spans.
+  { framework: 'fastify', script: 'graphql-cjs.cjs', order: 'before', resolvers: 'off', graphql: '15' },
+  { framework: 'express', script: 'graphql-cjs.cjs', order: 'after', resolvers: 'option', graphql: '15' },
 ];
 
 /** Apps running at once: the machine has two cores, an app's start is mostly one of them. */
@@ -71,7 +76,8 @@ interface RunResult {
 }
 
 const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-const label = (run: Run): string => `${run.framework} ${run.script} (${run.order}, resolvers ${run.resolvers})`;
+const label = (run: Run): string =>
+  `${run.framework} ${run.script} (graphql ${run.graphql ?? '16'} ${run.order}, resolvers ${run.resolvers})`;
 
 let receiver: OtlpReceiver;
 const results = new Map<Run, RunResult | Error>();
@@ -84,6 +90,7 @@ async function runApp(run: Run, id: string): Promise<RunResult> {
     OTEL_RESOURCE_ATTRIBUTES: `test.run=${id}`,
     ...(run.resolvers === 'option' ? { RESOLVERS: 'option' } : {}),
     ...(run.resolvers === 'env' ? { AUTOTELEMETRY_GRAPHQL_RESOLVERS: 'true' } : {}),
+    ...(run.graphql === undefined ? {} : { GRAPHQL: run.graphql }),
   });
   const answers = {} as RunResult['answers'];
   for (const operation of OPERATIONS) {

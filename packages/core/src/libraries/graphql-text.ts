@@ -49,7 +49,7 @@ export function sanitizeDocument(document: unknown, printer: GraphqlPrinter): st
   let text = typeof body === 'string' ? bySource.get(body) : undefined;
   if (text === undefined) {
     // One line: with every string literal gone, the printer's line breaks and indents are only layout.
-    text = printer.print(printer.visit(doc, MASK_VISITOR)).replace(/\n\s*/g, ' ');
+    text = printer.print(printer.visit(doc, MASK_VISITOR)).replace(/\n\s*/g, ' ').trim();
     if (text.length > MAX_TEXT) text = `${text.slice(0, MAX_TEXT)}…`;
     if (typeof body === 'string') {
       if (bySource.size >= CACHE_SIZE) bySource.delete(bySource.keys().next().value as string);
