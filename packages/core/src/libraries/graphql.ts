@@ -96,6 +96,8 @@ function graphqlErrorType(error: unknown, fallback: string): string {
  */
 export class GraphqlSpan implements Span {
   readonly role: Role;
+  /** The document and variables, read for their literals only if the operation fails. */
+  #described: { readonly document: unknown; readonly variables: unknown } | undefined;
   #literals: ReadonlySet<string> | undefined;
   #failed: string | undefined;
 
@@ -109,12 +111,9 @@ export class GraphqlSpan implements Span {
 
   /** The document this span is about (validate, execute), and the variables' values to mask in messages. */
   describe(document: unknown, variables?: unknown): void {
+    this.#described = { document, variables };
     const printer = this.printer;
-    if (printer === undefined) return;
-    const literals = literalsOf(document, printer);
-    addLeaves(literals, variables, 0);
-    this.#literals = literals;
-    if (this.role !== 'execute') return;
+    if (printer === undefined || this.role !== 'execute') return;
     try {
       const text = sanitizeDocument(document, printer);
       if (text !== undefined) this.span.setAttribute('graphql.document', text);
@@ -146,9 +145,19 @@ export class GraphqlSpan implements Span {
     const message = (error as GraphqlErrorLike | undefined)?.message;
     return sanitizeGraphqlMessage(
       typeof message === 'string' ? message : 'GraphQL error',
-      this.#literals,
+      this.#literalsToMask(),
       this.role === 'parse',
     );
+  }
+
+  /** The texts to mask wherever they appear in a message: the document's literals, the variables' values. */
+  #literalsToMask(): ReadonlySet<string> | undefined {
+    if (this.#literals === undefined && this.#described !== undefined && this.printer !== undefined) {
+      const literals = literalsOf(this.#described.document, this.printer);
+      addLeaves(literals, this.#described.variables, 0);
+      this.#literals = literals;
+    }
+    return this.#literals;
   }
 
   spanContext(): SpanContext {
@@ -362,6 +371,7 @@ function wrapInner(
     }
     return original.apply(this, args);
   };
+  Object.defineProperty(wrapped, 'name', { value: original.name });
   exports[name] = wrapped;
   return () => {
     if (exports[name] === wrapped) exports[name] = original;
