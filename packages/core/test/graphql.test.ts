@@ -244,4 +244,17 @@ describe('GraphqlSpan', () => {
     hook(new GraphqlSpan(fine.span, 'graphql.execute', printer), { data: {} });
     expect(fine.calls.status).toBeUndefined();
   });
+
+  it('never throws into the instrumentation (it records failures inside its finally)', () => {
+    const { span, calls } = recordingSpan();
+    const wrapped = new GraphqlSpan(span, 'graphql.parse', printer);
+    const hostile = {
+      name: 'GraphQLError',
+      get message(): string {
+        throw new Error('no message for you');
+      },
+    };
+    expect(() => wrapped.recordException(hostile as never)).not.toThrow();
+    expect(calls.status).toEqual({ code: 2, message: 'GraphQL error' });
+  });
 });

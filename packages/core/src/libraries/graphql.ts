@@ -124,19 +124,25 @@ export class GraphqlSpan implements Span {
 
   /** Ends the operation as failed by `errors` (GraphQL errors, or what a call threw). */
   fail(errors: readonly unknown[], fallbackType: string): void {
-    if (errors.length === 0) return;
-    const first = errors[0];
-    const type = this.role === 'parse' ? GRAPHQL_PARSE_FAILED : graphqlErrorType(first, fallbackType);
-    const messages = errors.map((error) => this.#messageOf(error));
-    const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
-    this.#failed = `${messages[0]}${more}`;
-    this.span.setStatus({ code: SpanStatusCode.ERROR, message: this.#failed });
-    this.span.setAttribute('error.type', type);
-    errors.slice(0, MAX_ERROR_EVENTS).forEach((error, i) => {
-      const app = appErrorOf(error);
-      if (app instanceof Error) this.span.recordException(app);
-      else this.span.recordException({ name: 'GraphQLError', message: messages[i] as string });
-    });
+    if (errors.length === 0 || this.#failed !== undefined) return;
+    // Called from inside the instrumentation's `finally`: a throw here would reach the app's call.
+    try {
+      const first = errors[0];
+      const type = this.role === 'parse' ? GRAPHQL_PARSE_FAILED : graphqlErrorType(first, fallbackType);
+      const messages = errors.slice(0, MAX_ERROR_EVENTS).map((error) => this.#messageOf(error));
+      const more = errors.length > 1 ? ` (and ${errors.length - 1} more)` : '';
+      this.#failed = `${messages[0]}${more}`;
+      this.span.setStatus({ code: SpanStatusCode.ERROR, message: this.#failed });
+      this.span.setAttribute('error.type', type);
+      messages.forEach((message, i) => {
+        const app = appErrorOf(errors[i]);
+        if (app instanceof Error) this.span.recordException(app);
+        else this.span.recordException({ name: 'GraphQLError', message });
+      });
+    } catch {
+      this.#failed ??= 'GraphQL error';
+      this.span.setStatus({ code: SpanStatusCode.ERROR, message: this.#failed });
+    }
   }
 
   #messageOf(error: unknown): string {
