@@ -1,7 +1,7 @@
 /**
  * A client library the app never loads costs nothing: with telemetry started and no client loaded, no
- * instrumentation module is in the module cache; once the app loads pg, pg's instrumentation is, and gRPC's
- * only once it loads @grpc/grpc-js.
+ * instrumentation module is in the module cache; once the app loads pg, pg's instrumentation is (and still
+ * not graphql's); once it loads graphql, graphql's is, and gRPC's only once it loads @grpc/grpc-js.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -12,12 +12,14 @@ describe('instrumentation modules', () => {
     const script = fileURLToPath(new URL('./fixtures/lazy.cjs', import.meta.url));
     const result = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000 });
     expect(result.status, result.stderr).toBe(0);
-    const [before, after, grpcBefore, grpcAfter] = result.stdout
+    const [before, after, afterGraphql, grpcBefore, grpcAfter] = result.stdout
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
     expect(before).toEqual({ before: [] });
     expect(after.after).toBeGreaterThan(0);
+    expect(after.graphqlAfterPg).toBe(0);
+    expect(afterGraphql.afterGraphql).toBeGreaterThan(0);
     expect(grpcBefore).toEqual({ grpcBefore: [] });
     expect(grpcAfter.grpcAfter).toBeGreaterThan(0);
   });

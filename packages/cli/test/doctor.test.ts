@@ -395,6 +395,35 @@ describe('autotelemetry doctor', () => {
     expect(report.checks.filter((check) => check.id === 'libraries')).toEqual([]);
   });
 
+  it('lists graphql: its operations traced in 15 and 16, a newer major untraced and said so', async () => {
+    const spec = healthyExpressProject();
+    const root = spec.files['package.json'] as { dependencies: Record<string, string> };
+    const check = async (version: string) => {
+      const dir = project({
+        files: {
+          ...spec.files,
+          'package.json': { ...root, dependencies: { ...root.dependencies, graphql: version } },
+          ...manifest('graphql', version),
+        },
+      });
+      const { report } = await doctor(dir, await healthyEnv());
+      return report.checks.filter((c) => c.id === 'libraries');
+    };
+    const [traced] = await check('16.15.0');
+    expect([traced?.status, traced?.title]).toEqual([
+      'ok',
+      'graphql 16.15.0: its operations get parse, validate and execute spans (@opentelemetry/instrumentation-graphql, applied to the loaded package)',
+    ]);
+    const [newer] = await check('17.1.0');
+    expect([newer?.status, newer?.title]).toEqual([
+      'warn',
+      'graphql 17.1.0: its calls get no spans (traced versions: >=15.0.0 <17)',
+    ]);
+    expect(newer?.fix).toBe('To get spans, use graphql in >=15.0.0 <17; this newer version runs as before, untraced.');
+    const [older] = await check('14.7.0');
+    expect(older?.fix).toBe('Upgrade graphql to a version in >=15.0.0 <17.');
+  });
+
   it('says nothing of libraries a project does not have', async () => {
     const { report } = await doctor(project(healthyExpressProject()), await healthyEnv());
     expect(report.checks.filter((check) => check.id === 'libraries')).toEqual([]);

@@ -354,7 +354,7 @@ describe('levels and the option table', () => {
 
 describe('instrumentations', () => {
   const base = { serviceName: 'shop.api' };
-  const all = { pg: true, mysql2: true, ioredis: true, redis: true, amqplib: true, grpc: true };
+  const all = { pg: true, mysql2: true, ioredis: true, redis: true, amqplib: true, graphql: true, grpc: true };
 
   it('traces every supported client by default; an option turns single ones off', () => {
     expect(resolveConfig(base, {}).instrumentations).toEqual(all);
@@ -375,6 +375,7 @@ describe('instrumentations', () => {
       ioredis: false,
       redis: false,
       amqplib: false,
+      graphql: false,
       grpc: false,
     });
     expect(resolveConfig(base, { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'grpc' }).instrumentations).toEqual({
@@ -387,6 +388,7 @@ describe('instrumentations', () => {
       ioredis: false,
       redis: false,
       amqplib: false,
+      graphql: false,
       grpc: true,
     });
   });
@@ -408,5 +410,76 @@ describe('instrumentations', () => {
     expect(() => resolveConfig(base, { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'pg,mongoose' })).toThrow(
       'Invalid AutoTelemetry option "instrumentations" (from OTEL_NODE_DISABLED_INSTRUMENTATIONS)',
     );
+  });
+
+  it('takes graphql as a switch or as { resolvers }; resolver spans are off by default', () => {
+    const plain = resolveConfig(base, {});
+    expect(plain.instrumentations.graphql).toBe(true);
+    expect(plain.graphqlResolvers).toBe(false);
+    const off = resolveConfig({ ...base, instrumentations: { graphql: false } }, {});
+    expect(off.instrumentations).toEqual({ ...all, graphql: false });
+    expect(off.graphqlResolvers).toBe(false);
+    const resolvers = resolveConfig({ ...base, instrumentations: { graphql: { resolvers: true } } }, {});
+    expect(resolvers.instrumentations).toEqual(all);
+    expect(resolvers.graphqlResolvers).toBe(true);
+    expect(resolvers.sources.instrumentations).toBe('option');
+    const empty = resolveConfig({ ...base, instrumentations: { pg: false, graphql: {} } }, {});
+    expect(empty.instrumentations).toEqual({ ...all, pg: false });
+    expect(empty.graphqlResolvers).toBe(false);
+  });
+
+  it('reads resolver spans from AUTOTELEMETRY_GRAPHQL_RESOLVERS; the option wins over it', () => {
+    expect(resolveConfig(base, { AUTOTELEMETRY_GRAPHQL_RESOLVERS: 'true' }).graphqlResolvers).toBe(true);
+    expect(resolveConfig(base, { AUTOTELEMETRY_GRAPHQL_RESOLVERS: 'off' }).graphqlResolvers).toBe(false);
+    expect(resolveConfig(base, { AUTOTELEMETRY_GRAPHQL_RESOLVERS: ' ' }).graphqlResolvers).toBe(false);
+    // Another library's switch in code leaves the variable in charge of resolvers.
+    expect(
+      resolveConfig({ ...base, instrumentations: { pg: false } }, { AUTOTELEMETRY_GRAPHQL_RESOLVERS: '1' })
+        .graphqlResolvers,
+    ).toBe(true);
+    expect(
+      resolveConfig(
+        { ...base, instrumentations: { graphql: { resolvers: false } } },
+        { AUTOTELEMETRY_GRAPHQL_RESOLVERS: 'true' },
+      ).graphqlResolvers,
+    ).toBe(false);
+    const disabled = resolveConfig(base, { OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'graphql' });
+    expect(disabled.instrumentations).toEqual({ ...all, graphql: false });
+  });
+
+  it('fails at start naming the exact path of a bad graphql value', () => {
+    const bad = (graphql: unknown) => () => resolveConfig({ ...base, instrumentations: { graphql } as never }, {});
+    expect(bad({ resolvers: 'yes' })).toThrow(
+      'Invalid AutoTelemetry option "instrumentations.graphql.resolvers": "yes". Accepted: true or false.',
+    );
+    expect(bad({ resolvers: 1 })).toThrow(ConfigError);
+    expect(bad({ resolver: true })).toThrow(
+      'Invalid AutoTelemetry option "instrumentations.graphql.resolver": true. Accepted: a key among resolvers.',
+    );
+    expect(bad('on')).toThrow(
+      'Invalid AutoTelemetry option "instrumentations.graphql": "on". Accepted: true, false or { resolvers?: boolean }.',
+    );
+    expect(bad(null)).toThrow('Invalid AutoTelemetry option "instrumentations.graphql"');
+    expect(bad([true])).toThrow('Invalid AutoTelemetry option "instrumentations.graphql"');
+    // Another library takes no options object.
+    expect(() => resolveConfig({ ...base, instrumentations: { pg: { resolvers: true } } as never }, {})).toThrow(
+      'Invalid AutoTelemetry option "instrumentations.pg": {"resolvers":true}. Accepted: true or false.',
+    );
+    try {
+      resolveConfig(base, { AUTOTELEMETRY_GRAPHQL_RESOLVERS: 'maybe' });
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toBeInstanceOf(ConfigError);
+      expect((error as ConfigError).option).toBe('instrumentations.graphql.resolvers');
+      expect((error as ConfigError).envVar).toBe('AUTOTELEMETRY_GRAPHQL_RESOLVERS');
+      expect((error as ConfigError).message).toContain('(from AUTOTELEMETRY_GRAPHQL_RESOLVERS)');
+    }
+  });
+
+  it('documents the graphql form and its variable in the option table', () => {
+    const option = CONFIG_OPTIONS.find((o) => o.option === 'instrumentations');
+    expect(option?.type).toContain('graphql?: boolean | { resolvers?: boolean }');
+    expect(option?.envVars).toContain('AUTOTELEMETRY_GRAPHQL_RESOLVERS');
+    expect(option?.description).toContain('resolvers: true');
   });
 });

@@ -1,10 +1,11 @@
 /**
- * The database and cache clients the service has installed, and whether their calls get spans: each copy
- * reachable from the project, with its version checked against the versions traced.
+ * The traced libraries the service has installed (database and cache clients, RabbitMQ, GraphQL, gRPC), and
+ * whether they get
+ * spans: each copy reachable from the project, with its version checked against the versions traced.
  *
  * @packageDocumentation
  */
-import { isTracedVersion, LIBRARY_SUPPORT } from '@autotelemetry/core';
+import { isNewerThanTraced, isTracedVersion, LIBRARY_SUPPORT } from '@autotelemetry/core';
 import { findInstalledCopies, type InstalledCopy } from './installed-packages.js';
 import type { ProjectInfo } from './project.js';
 import type { DoctorCheck } from './types.js';
@@ -31,7 +32,7 @@ export function checkLibraries(project: ProjectInfo): DoctorCheck[] {
         {
           id: 'libraries',
           status: 'ok',
-          title: `${copy.name} ${copy.version}: its calls get ${support.spans ?? 'client spans'} (${support.how})`,
+          title: `${copy.name} ${copy.version}: ${support.traced ?? 'its calls get client spans'} (${support.how})`,
           data,
         },
       ];
@@ -42,7 +43,9 @@ export function checkLibraries(project: ProjectInfo): DoctorCheck[] {
         status: 'warn',
         title: `${copy.name} ${copy.version}: its calls get no spans (traced versions: ${support.versions})`,
         detail: `Spans come from ${support.how}, which this version does not have. Its calls still work, untraced.`,
-        fix: `Upgrade ${copy.name} to a version in ${support.versions}.`,
+        fix: isNewerThanTraced(support, copy.version)
+          ? `To get spans, use ${copy.name} in ${support.versions}; this newer version runs as before, untraced.`
+          : `Upgrade ${copy.name} to a version in ${support.versions}.`,
         data,
       } satisfies DoctorCheck,
     ];

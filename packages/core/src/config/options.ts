@@ -74,6 +74,12 @@ export interface OptionResolver<T> extends OptionDefinition {
   fallback(ctx: ResolveContext): { value: T; source: ConfigSource };
 }
 
+/** The variable that turns graphql resolver spans on (`instrumentations.graphql.resolvers`). */
+export const GRAPHQL_RESOLVERS_ENV = 'AUTOTELEMETRY_GRAPHQL_RESOLVERS';
+
+/** What `instrumentations` accepts, in words. */
+const INSTRUMENTATIONS_ACCEPTED = `an object whose keys are among ${INSTRUMENTED_LIBRARIES.join(', ')} and whose values are true or false; graphql also takes { resolvers: true or false }`;
+
 /** The viewer's port in development, next to the Prometheus endpoint's 8000. */
 export const DEFAULT_VIEWER_PORT = 8001;
 
@@ -401,13 +407,12 @@ export const OPTION_RESOLVERS: readonly OptionResolver<unknown>[] = [
   viewerBuffer('viewerMaxLogLines', 'AUTOTELEMETRY_VIEWER_MAX_LOG_LINES', 'log lines', 2000),
   {
     option: 'instrumentations',
-    envVars: ['OTEL_NODE_DISABLED_INSTRUMENTATIONS', 'OTEL_NODE_ENABLED_INSTRUMENTATIONS'],
+    envVars: ['OTEL_NODE_DISABLED_INSTRUMENTATIONS', 'OTEL_NODE_ENABLED_INSTRUMENTATIONS', GRAPHQL_RESOLVERS_ENV],
     customEnv: true,
-    type: `{ ${INSTRUMENTED_LIBRARIES.map((name) => `${name}?: boolean`).join('; ')} }`,
-    accepted: `an object whose keys are among ${INSTRUMENTED_LIBRARIES.join(', ')} and whose values are true or false`,
-    description:
-      'Which libraries get spans and duration metrics (`db.client.operation.duration` for pg, mysql2, ioredis and redis; `messaging.client.operation.duration` and `messaging.process.duration` for amqplib; for gRPC, client and server spans and `rpc.client.call.duration` / `rpc.server.call.duration`): all found ones unless turned off. The variables take comma-separated names: disabled ones, or the only enabled ones.',
-    defaultText: 'every library on',
+    type: `{ ${INSTRUMENTED_LIBRARIES.map((name) => `${name}?: ${name === 'graphql' ? 'boolean | { resolvers?: boolean }' : 'boolean'}`).join('; ')} }`,
+    accepted: INSTRUMENTATIONS_ACCEPTED,
+    description: `Which libraries get spans and duration metrics (\`db.client.operation.duration\` for pg, mysql2, ioredis and redis; \`messaging.client.operation.duration\` and \`messaging.process.duration\` for amqplib; for gRPC, client and server spans and \`rpc.client.call.duration\` / \`rpc.server.call.duration\`): all found ones unless turned off. The list variables take comma-separated names: disabled ones, or the only enabled ones. \`graphql: { resolvers: true }\` (or \`${GRAPHQL_RESOLVERS_ENV}=true\`) adds one span per resolver call.`,
+    defaultText: 'every library on; graphql resolvers off',
     fromOption: parseInstrumentations,
     fallback: instrumentationsFromEnv,
   },
@@ -437,20 +442,67 @@ const ALL_INSTRUMENTATIONS = (on: boolean): Record<InstrumentedLibrary, boolean>
 const isInstrumentedLibrary = (name: string): name is InstrumentedLibrary =>
   (INSTRUMENTED_LIBRARIES as readonly string[]).includes(name);
 
-/** `{ pg: false }` over every library on. */
+/** `{ pg: false }` over every library on; graphql also takes `{ resolvers?: boolean }` (on). */
 function parseInstrumentations(value: unknown): Readonly<Record<InstrumentedLibrary, boolean>> {
-  const accepted = `an object whose keys are among ${INSTRUMENTED_LIBRARIES.join(', ')} and whose values are true or false`;
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw new ConfigError('instrumentations', value, accepted);
+    throw new ConfigError('instrumentations', value, INSTRUMENTATIONS_ACCEPTED);
   }
   const out = ALL_INSTRUMENTATIONS(true);
   for (const [name, on] of Object.entries(value)) {
     if (!isInstrumentedLibrary(name))
       throw new ConfigError(`instrumentations.${name}`, on, `a key among ${INSTRUMENTED_LIBRARIES.join(', ')}`);
-    if (typeof on !== 'boolean') throw new ConfigError(`instrumentations.${name}`, on, 'true or false');
+    if (name === 'graphql' && on !== null && typeof on === 'object' && !Array.isArray(on)) {
+      graphqlOptions(on);
+      out.graphql = true;
+      continue;
+    }
+    if (typeof on !== 'boolean')
+      throw new ConfigError(
+        `instrumentations.${name}`,
+        on,
+        name === 'graphql' ? 'true, false or { resolvers?: boolean }' : 'true or false',
+      );
     out[name] = on;
   }
   return Object.freeze(out);
+}
+
+/** Checks `instrumentations.graphql` given as an object; answers its resolvers switch when set. */
+function graphqlOptions(value: object): boolean | undefined {
+  let resolvers: boolean | undefined;
+  for (const [key, setting] of Object.entries(value)) {
+    if (key !== 'resolvers') throw new ConfigError(`instrumentations.graphql.${key}`, setting, 'a key among resolvers');
+    if (setting === undefined) continue;
+    if (typeof setting !== 'boolean')
+      throw new ConfigError('instrumentations.graphql.resolvers', setting, 'true or false');
+    resolvers = setting;
+  }
+  return resolvers;
+}
+
+/**
+ * Whether graphql resolver calls get spans: `instrumentations.graphql.resolvers` when set in code, else
+ * {@link GRAPHQL_RESOLVERS_ENV}, else off. Run after `instrumentations` validated the option.
+ */
+export function resolveGraphqlResolvers(options: TelemetryOptions, env: NodeJS.ProcessEnv): boolean {
+  const graphql = (options.instrumentations as Record<string, unknown> | undefined)?.graphql;
+  if (graphql !== null && typeof graphql === 'object') {
+    const set = graphqlOptions(graphql);
+    if (set !== undefined) return set;
+  }
+  const raw = env[GRAPHQL_RESOLVERS_ENV];
+  if (raw === undefined || raw.trim() === '') return false;
+  try {
+    return parseBooleanEnv('instrumentations.graphql.resolvers')(raw);
+  } catch {
+    throw new ConfigError(
+      'instrumentations.graphql.resolvers',
+      raw,
+      'true/false, 1/0, yes/no, on/off',
+      'env',
+      GRAPHQL_RESOLVERS_ENV,
+    );
+  }
 }
 
 /** The two variables: disabled names (over every library on), or the only enabled names. */

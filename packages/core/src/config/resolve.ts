@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { isLoopbackHost } from '../local-server.js';
 import { ENVIRONMENT_DEFAULTS, Environment, type TraceExporterKind } from './environment.js';
-import { OPTION_RESOLVERS, type ResolveContext } from './options.js';
+import { OPTION_RESOLVERS, type ResolveContext, resolveGraphqlResolvers } from './options.js';
 import { parseResourceAttributesEnv } from './parsers.js';
 import { type Config, ConfigError, type ConfigSource, type TelemetryOptions } from './types.js';
 
@@ -136,9 +136,12 @@ export function resolveConfig(options: TelemetryOptions = {}, env: NodeJS.Proces
     values.enabled === true &&
     (ENVIRONMENT_DEFAULTS[environment].otlp || traceExporter === 'otlp' || sources.otlpEndpoint !== 'default');
 
+  const graphqlResolvers = resolveGraphqlResolvers(options, env);
+
   return Object.freeze({
-    ...(values as Omit<Config, 'sources' | 'warnings' | 'otlpEnabled'>),
+    ...(values as Omit<Config, 'sources' | 'warnings' | 'otlpEnabled' | 'graphqlResolvers'>),
     otlpEnabled,
+    graphqlResolvers,
     sources: Object.freeze(sources) as Config['sources'],
     warnings: Object.freeze(warnings),
   });

@@ -14,8 +14,30 @@ export type ResourceAttributeValue = string | number | boolean;
 export type LogDestination = number | string | { write(chunk: string): unknown };
 
 /** The libraries whose calls are traced (docs/libraries.md). */
-export const INSTRUMENTED_LIBRARIES = Object.freeze(['pg', 'mysql2', 'ioredis', 'redis', 'amqplib', 'grpc'] as const);
+export const INSTRUMENTED_LIBRARIES = Object.freeze([
+  'pg',
+  'mysql2',
+  'ioredis',
+  'redis',
+  'amqplib',
+  'graphql',
+  'grpc',
+] as const);
 export type InstrumentedLibrary = (typeof INSTRUMENTED_LIBRARIES)[number];
+
+/** What `instrumentations.graphql` takes besides true or false. */
+export interface GraphqlInstrumentationOptions {
+  /**
+   * One span per resolver call (fields with a resolver of their own, list items merged). Off by default.
+   * Env: `AUTOTELEMETRY_GRAPHQL_RESOLVERS`.
+   */
+  resolvers?: boolean;
+}
+
+/** The `instrumentations` option: one switch per library; graphql also takes its options. */
+export type InstrumentationsOption = Partial<Record<Exclude<InstrumentedLibrary, 'graphql'>, boolean>> & {
+  graphql?: boolean | GraphqlInstrumentationOptions;
+};
 
 /** What a user may pass. Every field is optional; see the configuration page for defaults per environment. */
 export interface TelemetryOptions {
@@ -83,11 +105,12 @@ export interface TelemetryOptions {
   /** How many recent log lines the viewer keeps. Env: `AUTOTELEMETRY_VIEWER_MAX_LOG_LINES`. */
   viewerMaxLogLines?: number;
   /**
-   * Which libraries' calls get spans and metrics (database and cache clients, RabbitMQ through amqplib): all
-   * of them unless turned off here, e.g. `{ pg: false }` or `{ amqplib: false }`. Env: `OTEL_NODE_DISABLED_INSTRUMENTATIONS` / `OTEL_NODE_ENABLED_INSTRUMENTATIONS`
-   * (comma-separated names).
+   * Which libraries' calls get spans and metrics (database and cache clients, RabbitMQ through amqplib,
+   * GraphQL, gRPC): all of them unless turned off here, e.g. `{ pg: false }`; `{ graphql: { resolvers: true } }`
+   * adds resolver spans. Env: `OTEL_NODE_DISABLED_INSTRUMENTATIONS` / `OTEL_NODE_ENABLED_INSTRUMENTATIONS`
+   * (comma-separated names), `AUTOTELEMETRY_GRAPHQL_RESOLVERS`.
    */
-  instrumentations?: Partial<Record<InstrumentedLibrary, boolean>>;
+  instrumentations?: InstrumentationsOption;
   /**
    * Extra span processors (e.g. a `BatchSpanProcessor` around your own exporter), added after the
    * redaction of attributes and before the built-in exporter. Code only.
@@ -160,6 +183,8 @@ export interface Config {
   readonly viewerMaxLogLines: number;
   /** Per instrumented library, whether its calls are traced. */
   readonly instrumentations: Readonly<Record<InstrumentedLibrary, boolean>>;
+  /** Whether graphql resolver calls get spans (`instrumentations.graphql.resolvers`). */
+  readonly graphqlResolvers: boolean;
   /** User-supplied span processors ({@link TelemetryOptions.spanProcessors}). */
   readonly spanProcessors: readonly ExtensionSpanProcessor[];
   /** User-supplied metric readers ({@link TelemetryOptions.metricReaders}). */
@@ -173,7 +198,7 @@ export interface Config {
 }
 
 /** The keys of {@link Config} that come from an option. */
-export type ConfigKey = Exclude<keyof Config, 'sources' | 'warnings' | 'otlpEnabled'>;
+export type ConfigKey = Exclude<keyof Config, 'sources' | 'warnings' | 'otlpEnabled' | 'graphqlResolvers'>;
 
 /** Thrown when a configuration value is invalid. Names the option, the value and what is accepted. */
 export class ConfigError extends Error {

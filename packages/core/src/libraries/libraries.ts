@@ -9,6 +9,7 @@
  * | redis (node-redis) | its `node-redis:*` tracing channels | — |
  * | amqplib (RabbitMQ) | `@opentelemetry/instrumentation-amqplib`, applied to the loaded package | `amqplib` |
  * | grpc | its channel's `createCall` (client); `@opentelemetry/instrumentation-grpc`'s server patch | `@grpc/grpc-js` |
+ * | graphql (graphql-js 15, 16) | `@opentelemetry/instrumentation-graphql`, applied to the loaded package | `graphql` |
  *
  * Channel subscriptions are made up front: they cost nothing until the library publishes. A patched library
  * is watched (module-watch.ts) and its instrumentation is loaded only once the app loads it, so a service
@@ -19,6 +20,7 @@ import type { InstrumentationBase } from '@opentelemetry/instrumentation';
 import type { InstrumentedLibrary } from '../config/types.js';
 import { createAmqplibInstrumentation, rabbitmqTracerProvider, trackChannels } from './amqplib.js';
 import { requireDependency } from './dependencies.js';
+import { createGraphqlInstrumentation, type GraphqlInstrumentation, type GraphqlSettings } from './graphql.js';
 import { createGrpcInstrumentation, instrumentGrpc } from './grpc.js';
 import { type LoadedPackage, watchPackage } from './module-watch.js';
 import { instrumentMysql2 } from './mysql2.js';
@@ -82,36 +84,36 @@ const PATCHED: readonly PatchedLibrary[] = [
 // One instrumentation object per library and process: its patches outlive a stop only until the next start
 // re-applies.
 const SLOT = Symbol.for('autotelemetry.library-instrumentation.v2');
-type GlobalWithSlot = typeof globalThis & { [SLOT]?: Partial<Record<PatchedName, InstrumentationBase>> };
+type SharedInstrumentations = Partial<Record<PatchedName, InstrumentationBase>> & { graphql?: GraphqlInstrumentation };
+type GlobalWithSlot = typeof globalThis & { [SLOT]?: SharedInstrumentations };
 
-/** Watches `spec.library` and patches every copy loaded; returns the stop, which undoes the patches. */
-function tracePatchedLibrary(
-  spec: PatchedLibrary,
-  tracerProvider: TracerProvider,
-  tracer: Tracer,
-  copies: string[],
-): () => void {
+function sharedInstrumentations(): SharedInstrumentations {
   const global = globalThis as GlobalWithSlot;
   global[SLOT] ??= {};
-  const shared = global[SLOT];
+  return global[SLOT];
+}
+
+/** What the libraries with settings of their own are asked for. */
+export interface LibrarySettings {
+  readonly graphql: GraphqlSettings;
+}
+
+const DEFAULT_SETTINGS: LibrarySettings = { graphql: { resolvers: false } };
+
+/**
+ * Watches package `name` and patches every copy loaded with `patch` (which returns the undo, or undefined
+ * for a copy it leaves alone); the copies patched are listed in `copies`. Returns the stop, which undoes.
+ */
+function patchEveryCopy(
+  name: string,
+  copies: string[],
+  patch: (loaded: LoadedPackage) => (() => void) | undefined,
+): () => void {
   const unpatches: Array<() => void> = [];
-  const name = spec.package ?? spec.library;
   const unwatch = watchPackage(name, (loaded) => {
-    const instrumentation = shared[spec.library] ?? spec.create(requireDependency, tracerProvider);
-    shared[spec.library] = instrumentation;
-    instrumentation.setTracerProvider(spec.tracerProvider(tracerProvider));
-    const undo = (spec.apply ?? patchLoadedPackage)(instrumentation, loaded, tracer);
+    const undo = patch(loaded);
     if (undo === undefined) return;
-    let undoExtra: (() => void) | undefined;
-    try {
-      undoExtra = spec.extra?.(loaded);
-    } catch {
-      // The instrumentation's spans go on without what the extra patches add.
-    }
-    unpatches.push(() => {
-      undoExtra?.();
-      undo();
-    });
+    unpatches.push(undo);
     copies.push(`${name}@${loaded.version} ${loaded.dir}`);
   });
   return () => {
@@ -120,10 +122,38 @@ function tracePatchedLibrary(
   };
 }
 
+/** Watches `spec`'s package and patches every copy loaded; returns the stop, which undoes the patches. */
+function tracePatchedLibrary(
+  spec: PatchedLibrary,
+  tracerProvider: TracerProvider,
+  tracer: Tracer,
+  copies: string[],
+): () => void {
+  const shared = sharedInstrumentations();
+  return patchEveryCopy(spec.package ?? spec.library, copies, (loaded) => {
+    const instrumentation = shared[spec.library] ?? spec.create(requireDependency, tracerProvider);
+    shared[spec.library] = instrumentation;
+    instrumentation.setTracerProvider(spec.tracerProvider(tracerProvider));
+    const undo = (spec.apply ?? patchLoadedPackage)(instrumentation, loaded, tracer);
+    if (undo === undefined) return undefined;
+    let undoExtra: (() => void) | undefined;
+    try {
+      undoExtra = spec.extra?.(loaded);
+    } catch {
+      // The instrumentation's spans go on without what the extra patches add.
+    }
+    return () => {
+      undoExtra?.();
+      undo();
+    };
+  });
+}
+
 /** Starts tracing the enabled libraries with `tracerProvider`. */
 export function enableLibraryInstrumentation(
   tracerProvider: TracerProvider,
   enabled: Readonly<Record<InstrumentedLibrary, boolean>>,
+  settings: LibrarySettings = DEFAULT_SETTINGS,
 ): LibraryInstrumentation {
   const tracer = tracerProvider.getTracer(LIBRARY_INSTRUMENTATION_SCOPE);
   const stops: Array<() => void> = [];
@@ -136,6 +166,18 @@ export function enableLibraryInstrumentation(
     const copies: string[] = [];
     patched.set(spec.library, copies);
     stops.push(tracePatchedLibrary(spec, tracerProvider, tracer, copies));
+  }
+  if (enabled.graphql) {
+    const copies: string[] = [];
+    patched.set('graphql', copies);
+    const shared = sharedInstrumentations();
+    stops.push(
+      patchEveryCopy('graphql', copies, (loaded) => {
+        shared.graphql ??= createGraphqlInstrumentation(requireDependency, tracerProvider, settings.graphql);
+        shared.graphql.configure(tracerProvider, settings.graphql);
+        return shared.graphql.patch(loaded);
+      }),
+    );
   }
   return {
     report: () =>

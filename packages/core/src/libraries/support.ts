@@ -4,7 +4,7 @@
  * version that publishes them; older versions run as before, untraced.
  */
 import type { InstrumentedLibrary } from '../config/types.js';
-import { inRange } from './dependencies.js';
+import { inRange, requireDependency } from './dependencies.js';
 
 export interface LibrarySupport {
   readonly library: InstrumentedLibrary;
@@ -14,8 +14,8 @@ export interface LibrarySupport {
   readonly versions: string;
   /** How its spans are made, in words. */
   readonly how: string;
-  /** What its calls get, in words, when not only client spans (`client and server spans`). */
-  readonly spans?: string;
+  /** What gets spans, in words, when it is not the library's calls (client spans). */
+  readonly traced?: string;
 }
 
 export const LIBRARY_SUPPORT: readonly LibrarySupport[] = Object.freeze([
@@ -54,11 +54,27 @@ export const LIBRARY_SUPPORT: readonly LibrarySupport[] = Object.freeze([
     package: '@grpc/grpc-js',
     versions: '>=1.0.0 <2',
     how: 'its Channel.prototype.createCall for clients and @opentelemetry/instrumentation-grpc for servers, applied to the loaded package',
-    spans: 'client and server spans',
+    traced: 'its calls get client and server spans',
+  },
+  {
+    library: 'graphql',
+    package: 'graphql',
+    versions: '>=15.0.0 <17',
+    how: '@opentelemetry/instrumentation-graphql, applied to the loaded package',
+    traced: 'its operations get parse, validate and execute spans',
   },
 ]);
 
 /** Whether `version` of `support`'s package gets spans. */
 export function isTracedVersion(support: LibrarySupport, version: string): boolean {
   return inRange(version, support.versions);
+}
+
+type GreaterThanRange = (version: string, range: string, options: { includePrerelease: boolean }) => boolean;
+let gtr: GreaterThanRange | undefined;
+
+/** Whether `version` is newer than every version traced (a major this project does not trace yet). */
+export function isNewerThanTraced(support: LibrarySupport, version: string): boolean {
+  gtr ??= requireDependency('semver/ranges/gtr') as GreaterThanRange;
+  return gtr(version, support.versions, { includePrerelease: true });
 }

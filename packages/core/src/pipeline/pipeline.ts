@@ -252,7 +252,9 @@ export function createPipeline(config: Config, notices: Notices, logger?: Teleme
       : undefined;
 
   const disableInstrumentation = enableOutgoingInstrumentation(tracerProvider, meterProvider);
-  const libraries = enableLibraryInstrumentation(tracerProvider, config.instrumentations);
+  const libraries = enableLibraryInstrumentation(tracerProvider, config.instrumentations, {
+    graphql: { resolvers: config.graphqlResolvers },
+  });
   const logCorrelation = config.logCorrelation ? enableLogCorrelation() : undefined;
   const runtimeMetrics = config.runtimeMetrics ? startRuntimeMetrics(meterProvider, notices) : undefined;
   const prometheus =
