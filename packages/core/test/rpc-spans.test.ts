@@ -12,9 +12,9 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
-import { MAX_SERIES } from '../src/libraries/client-metrics.js';
+import { ClientMetricsProcessor, MAX_SERIES, RPC_CLIENT_CALL_DURATION } from '../src/libraries/client-metrics.js';
 import { endGrpcClientSpan, GRPC_INSTRUMENTATION_SCOPE, grpcStatusName, grpcTargetOf } from '../src/libraries/grpc.js';
-import { RPC_CLIENT_CALL_DURATION, RpcSpanProcessor } from '../src/libraries/rpc-spans.js';
+import { RpcSpanProcessor } from '../src/libraries/rpc-spans.js';
 
 class Reader extends MetricReader {
   constructor() {
@@ -29,7 +29,11 @@ function pipeline() {
   const meterProvider = new MeterProvider({ readers: [reader] });
   const exporter = new InMemorySpanExporter();
   const tracerProvider = new TracerProvider({
-    spanProcessors: [new RpcSpanProcessor(meterProvider.getMeter('test')), new SimpleSpanProcessor({ exporter })],
+    spanProcessors: [
+      new RpcSpanProcessor(),
+      new ClientMetricsProcessor(meterProvider.getMeter('test')),
+      new SimpleSpanProcessor({ exporter }),
+    ],
   });
   const points = async (name: string): Promise<Attributes[]> => {
     const { resourceMetrics } = await reader.collect();

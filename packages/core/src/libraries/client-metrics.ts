@@ -6,10 +6,12 @@
  * - `db.client.operation.duration`: CLIENT spans with `db.system.name`;
  * - `messaging.client.operation.duration`: PRODUCER spans (publish) and CLIENT spans (receive, settle) with
  *   `messaging.system`;
- * - `messaging.process.duration`: CONSUMER spans with `messaging.system` whose operation type is `process`.
+ * - `messaging.process.duration`: CONSUMER spans with `messaging.system` whose operation type is `process`;
+ * - `rpc.client.call.duration` / `rpc.server.call.duration`: CLIENT / SERVER spans with `rpc.system.name`
+ *   (gRPC, completed to the stable RPC conventions by rpc-spans.ts before they end).
  *
  * Cardinality is bounded as for HTTP routes: at most {@link MAX_SERIES} attribute sets per histogram; later
- * new ones are recorded with the collection or destination `_OTHER` (and no namespace), so a
+ * new ones are recorded with the collection, destination or RPC method `_OTHER` (and no namespace), so a
  * table-per-tenant or queue-per-customer app cannot grow the series without limit. An anonymous or temporary
  * destination (a server-named queue, a reply-to queue) is never a series of its own.
  *
@@ -32,11 +34,16 @@ import { LIBRARY_INSTRUMENTATION_SCOPE } from './libraries.js';
 export const DB_CLIENT_OPERATION_DURATION = 'db.client.operation.duration';
 export const MESSAGING_CLIENT_OPERATION_DURATION = 'messaging.client.operation.duration';
 export const MESSAGING_PROCESS_DURATION = 'messaging.process.duration';
+export const RPC_CLIENT_CALL_DURATION = 'rpc.client.call.duration';
+export const RPC_SERVER_CALL_DURATION = 'rpc.server.call.duration';
 
 /** The semconv buckets for database operations, in seconds. */
 const DB_BUCKETS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10];
 /** The semconv buckets for messaging operations, in seconds. */
 const MESSAGING_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+
+/** The semconv buckets for RPC durations, in seconds (as for HTTP). */
+const RPC_BUCKETS = MESSAGING_BUCKETS;
 
 /** Attribute sets kept per histogram before new ones fold into `_OTHER`. */
 export const MAX_SERIES = 1000;
@@ -61,8 +68,19 @@ const MESSAGING_KEYS = [
   'error.type',
 ] as const;
 
+const RPC_KEYS = [
+  'rpc.system.name',
+  'rpc.method',
+  'rpc.status_code',
+  'server.address',
+  'server.port',
+  'error.type',
+] as const;
+
 /** Every attribute key of these metrics: the pipeline keeps them out of its own cells when one is redacted. */
-export const CLIENT_METRIC_ATTRIBUTES: readonly string[] = Object.freeze([...new Set([...DB_KEYS, ...MESSAGING_KEYS])]);
+export const CLIENT_METRIC_ATTRIBUTES: readonly string[] = Object.freeze([
+  ...new Set([...DB_KEYS, ...MESSAGING_KEYS, ...RPC_KEYS]),
+]);
 
 /** How one attribute set's duration is recorded: into its own cell, or through an SDK histogram. */
 type Recorder = (seconds: number) => void;
@@ -148,9 +166,14 @@ class DurationSeries {
 type CellHistograms = HistogramCells[];
 
 /** Which histogram a span belongs to, if any. */
-function kindOf(span: ReadableSpan | Span): 'db' | 'messaging' | 'process' | undefined {
+function kindOf(span: ReadableSpan | Span): 'db' | 'messaging' | 'process' | 'rpcClient' | 'rpcServer' | undefined {
   const attributes = span.attributes;
   if (span.kind === SpanKind.CLIENT && attributes['db.system.name'] !== undefined) return 'db';
+  if (attributes['rpc.system.name'] !== undefined) {
+    if (span.kind === SpanKind.CLIENT) return 'rpcClient';
+    if (span.kind === SpanKind.SERVER) return 'rpcServer';
+    return undefined;
+  }
   if (attributes['messaging.system'] === undefined) return undefined;
   if (span.kind === SpanKind.PRODUCER || span.kind === SpanKind.CLIENT) return 'messaging';
   if (span.kind === SpanKind.CONSUMER && attributes['messaging.operation.type'] === 'process') return 'process';
@@ -161,6 +184,8 @@ export class ClientMetricsProcessor implements SpanProcessor {
   readonly #db: DurationSeries;
   readonly #messaging: DurationSeries;
   readonly #process: DurationSeries;
+  readonly #rpcClient: DurationSeries;
+  readonly #rpcServer: DurationSeries;
 
   /**
    * @param meter the pipeline's meter, for SDK histograms;
@@ -178,6 +203,9 @@ export class ClientMetricsProcessor implements SpanProcessor {
     };
     const foldDestination = (values: unknown[]): void => {
       values[3] = '_OTHER';
+    };
+    const foldMethod = (values: unknown[]): void => {
+      values[1] = '_OTHER';
     };
     this.#db = new DurationSeries(
       {
@@ -211,6 +239,22 @@ export class ClientMetricsProcessor implements SpanProcessor {
       meter,
       lent,
     );
+    this.#rpcClient = new DurationSeries(
+      { name: RPC_CLIENT_CALL_DURATION, description: 'Duration of outgoing RPCs.', unit: 's' },
+      RPC_BUCKETS,
+      RPC_KEYS,
+      foldMethod,
+      meter,
+      lent,
+    );
+    this.#rpcServer = new DurationSeries(
+      { name: RPC_SERVER_CALL_DURATION, description: 'Duration of incoming RPCs.', unit: 's' },
+      RPC_BUCKETS,
+      RPC_KEYS,
+      foldMethod,
+      meter,
+      lent,
+    );
   }
 
   onStart(_span: Span, _parentContext: Context): void {}
@@ -240,6 +284,13 @@ export class ClientMetricsProcessor implements SpanProcessor {
         this.#db.record(
           span,
           DB_KEYS.map((key) => attributes[key]),
+        );
+        return;
+      }
+      if (kind === 'rpcClient' || kind === 'rpcServer') {
+        (kind === 'rpcClient' ? this.#rpcClient : this.#rpcServer).record(
+          span,
+          RPC_KEYS.map((key) => attributes[key]),
         );
         return;
       }

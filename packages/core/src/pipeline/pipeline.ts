@@ -200,8 +200,9 @@ export function createPipeline(config: Config, notices: Notices, logger?: Teleme
   // Order matters: redaction first, so neither a user's processor, an exporter nor the viewer ever sees a secret.
   // The application's processors are guarded: one that throws must not throw into its span calls.
   const spanProcessors: SpanProcessor[] = [
+    // gRPC server spans completed to the conventions first, then every client duration recorded from its span.
+    new RpcSpanProcessor(),
     new ClientMetricsProcessor(meterProvider.getMeter(LIBRARY_INSTRUMENTATION_SCOPE), clientCells),
-    new RpcSpanProcessor(meterProvider.getMeter(LIBRARY_INSTRUMENTATION_SCOPE)),
     ...(config.spanProcessors as unknown as SpanProcessor[]).map((p, i) => new GuardedSpanProcessor(p, notices, i)),
     ...(exporters.spanProcessor ? [exporters.spanProcessor] : []),
     ...(viewer ? [viewer.spanProcessor] : []),
