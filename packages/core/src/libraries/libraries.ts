@@ -6,23 +6,25 @@
  * | pg | `@opentelemetry/instrumentation-pg`, applied to the loaded package | `pg` |
  * | mysql2 | its `mysql2:*` tracing channels | — |
  * | ioredis | its `ioredis:*` tracing channels | — |
- * | redis (node-redis) | its `node-redis:*` tracing channels | — |
+ * | redis (node-redis ≥ 5.12) | its `node-redis:*` tracing channels | — |
+ * | redis (node-redis 4) | `@opentelemetry/instrumentation-redis`, applied to the loaded package | `@redis/client` 1.x |
  * | amqplib (RabbitMQ) | `@opentelemetry/instrumentation-amqplib`, applied to the loaded package | `amqplib` |
  *
  * Channel subscriptions are made up front: they cost nothing until the library publishes. A patched library
  * is watched (module-watch.ts) and its instrumentation is loaded only once the app loads it, so a service
  * without it loads no code for it.
  */
-import type { TracerProvider } from '@opentelemetry/api';
+import type { Tracer, TracerProvider } from '@opentelemetry/api';
 import type { InstrumentationBase } from '@opentelemetry/instrumentation';
 import type { InstrumentedLibrary } from '../config/types.js';
 import { createAmqplibInstrumentation, rabbitmqTracerProvider, trackChannels } from './amqplib.js';
-import { requireDependency } from './dependencies.js';
+import { inRange, requireDependency } from './dependencies.js';
 import { type LoadedPackage, watchPackage } from './module-watch.js';
 import { instrumentMysql2 } from './mysql2.js';
 import { patchLoadedPackage } from './otel-patch.js';
 import { createPgInstrumentation } from './pg.js';
 import { instrumentIoredis, instrumentNodeRedis } from './redis.js';
+import { createRedis4Instrumentation, REDIS4_VERSIONS, reattachCommands, redis4TracerProvider } from './redis4.js';
 
 /** Scope of the spans made here from tracing channels. */
 export const LIBRARY_INSTRUMENTATION_SCOPE = '@autotelemetry/core/libraries';
@@ -42,47 +44,70 @@ export interface LibraryInstrumentation {
 
 /** A library traced by an OpenTelemetry instrumentation applied to the loaded package. */
 interface PatchedLibrary {
-  readonly library: PatchedName;
+  /** The switch, and the key of its instrumentation object. */
+  readonly key: PatchedKey;
+  readonly library: InstrumentedLibrary;
+  /** The package watched (default: the library's name). */
+  readonly package?: string;
+  /** The versions patched (default: all the instrumentation supports); the others load no instrumentation. */
+  readonly versions?: string;
   /** Creates the instrumentation (loading its package). */
   create(requireDependency: NodeJS.Require, tracerProvider: TracerProvider): InstrumentationBase;
   /** The provider the instrumentation's tracer comes from. */
   tracerProvider(tracerProvider: TracerProvider): TracerProvider;
   /** More patches of our own, made after the instrumentation's and undone before them. */
-  extra?(loaded: LoadedPackage): () => void;
+  extra?(loaded: LoadedPackage, tracer: Tracer): () => void;
 }
 
-type PatchedName = 'pg' | 'amqplib';
+type PatchedKey = 'pg' | 'amqplib' | 'redis4';
 
 const PATCHED: readonly PatchedLibrary[] = [
-  { library: 'pg', create: createPgInstrumentation, tracerProvider: (provider) => provider },
+  { key: 'pg', library: 'pg', create: createPgInstrumentation, tracerProvider: (provider) => provider },
   {
+    key: 'amqplib',
     library: 'amqplib',
     create: createAmqplibInstrumentation,
     tracerProvider: rabbitmqTracerProvider,
     extra: trackChannels,
+  },
+  {
+    // node-redis 4; node-redis ≥ 5.12 is traced by its channels.
+    key: 'redis4',
+    library: 'redis',
+    package: '@redis/client',
+    versions: REDIS4_VERSIONS,
+    create: createRedis4Instrumentation,
+    tracerProvider: redis4TracerProvider,
+    extra: reattachCommands,
   },
 ];
 
 // One instrumentation object per library and process: its patches outlive a stop only until the next start
 // re-applies.
 const SLOT = Symbol.for('autotelemetry.library-instrumentation.v2');
-type GlobalWithSlot = typeof globalThis & { [SLOT]?: Partial<Record<PatchedName, InstrumentationBase>> };
+type GlobalWithSlot = typeof globalThis & { [SLOT]?: Partial<Record<PatchedKey, InstrumentationBase>> };
 
-/** Watches `spec.library` and patches every copy loaded; returns the stop, which undoes the patches. */
-function tracePatchedLibrary(spec: PatchedLibrary, tracerProvider: TracerProvider, copies: string[]): () => void {
+/** Watches `spec`'s package and patches every copy loaded; returns the stop, which undoes the patches. */
+function tracePatchedLibrary(
+  spec: PatchedLibrary,
+  tracerProvider: TracerProvider,
+  tracer: Tracer,
+  copies: string[],
+): () => void {
   const global = globalThis as GlobalWithSlot;
   global[SLOT] ??= {};
   const shared = global[SLOT];
   const unpatches: Array<() => void> = [];
-  const unwatch = watchPackage(spec.library, (loaded) => {
-    const instrumentation = shared[spec.library] ?? spec.create(requireDependency, tracerProvider);
-    shared[spec.library] = instrumentation;
+  const unwatch = watchPackage(spec.package ?? spec.library, (loaded) => {
+    if (spec.versions !== undefined && !inRange(loaded.version, spec.versions)) return;
+    const instrumentation = shared[spec.key] ?? spec.create(requireDependency, tracerProvider);
+    shared[spec.key] = instrumentation;
     instrumentation.setTracerProvider(spec.tracerProvider(tracerProvider));
     const undo = patchLoadedPackage(instrumentation, loaded);
     if (undo === undefined) return;
     let undoExtra: (() => void) | undefined;
     try {
-      undoExtra = spec.extra?.(loaded);
+      undoExtra = spec.extra?.(loaded, tracer);
     } catch {
       // The instrumentation's spans go on without what the extra patches add.
     }
@@ -90,7 +115,7 @@ function tracePatchedLibrary(spec: PatchedLibrary, tracerProvider: TracerProvide
       undoExtra?.();
       undo();
     });
-    copies.push(`${spec.library}@${loaded.version} ${loaded.dir}`);
+    copies.push(`${loaded.name}@${loaded.version} ${loaded.dir}`);
   });
   return () => {
     unwatch();
@@ -111,9 +136,9 @@ export function enableLibraryInstrumentation(
   if (enabled.redis) stops.push(instrumentNodeRedis(tracer));
   for (const spec of PATCHED) {
     if (!enabled[spec.library]) continue;
-    const copies: string[] = [];
+    const copies = patched.get(spec.library) ?? [];
     patched.set(spec.library, copies);
-    stops.push(tracePatchedLibrary(spec, tracerProvider, copies));
+    stops.push(tracePatchedLibrary(spec, tracerProvider, tracer, copies));
   }
   return {
     report: () =>

@@ -1,10 +1,12 @@
 /**
  * Which versions of each traced library get spans, and how: the one table the docs, `doctor` and the
  * instrumentations agree on. Libraries traced through their own tracing channels get spans from the first
- * version that publishes them; older versions run as before, untraced.
+ * version that publishes them; older versions run as before, untraced. A package may have several entries
+ * (`@redis/client` 1.x is patched, ≥ 5.12 publishes channels): a version is traced when one of them has it.
  */
 import type { InstrumentedLibrary } from '../config/types.js';
 import { inRange } from './dependencies.js';
+import { REDIS4_VERSIONS } from './redis4.js';
 
 export interface LibrarySupport {
   readonly library: InstrumentedLibrary;
@@ -38,6 +40,12 @@ export const LIBRARY_SUPPORT: readonly LibrarySupport[] = Object.freeze([
   {
     library: 'redis',
     package: '@redis/client',
+    versions: REDIS4_VERSIONS,
+    how: '@opentelemetry/instrumentation-redis, applied to the loaded package',
+  },
+  {
+    library: 'redis',
+    package: '@redis/client',
     versions: '>=5.12.0',
     how: 'the node-redis:command and node-redis:batch tracing channels',
   },
@@ -52,4 +60,13 @@ export const LIBRARY_SUPPORT: readonly LibrarySupport[] = Object.freeze([
 /** Whether `version` of `support`'s package gets spans. */
 export function isTracedVersion(support: LibrarySupport, version: string): boolean {
   return inRange(version, support.versions);
+}
+
+/** The entries of `packageName`, and the one that traces `version` (undefined when none does). */
+export function supportOf(
+  packageName: string,
+  version: string,
+): { readonly entries: readonly LibrarySupport[]; readonly traced: LibrarySupport | undefined } {
+  const entries = LIBRARY_SUPPORT.filter((support) => support.package === packageName);
+  return { entries, traced: entries.find((support) => isTracedVersion(support, version)) };
 }
