@@ -1,6 +1,7 @@
 /**
  * A client library the app never loads costs nothing: with telemetry started and no client loaded, no
- * instrumentation module is in the module cache; once the app loads pg, pg's instrumentation is.
+ * instrumentation module is in the module cache; once the app loads pg, pg's instrumentation is. node-redis 5,
+ * traced by its channels, loads no instrumentation; node-redis 4 loads the redis one.
  */
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -11,11 +12,13 @@ describe('instrumentation modules', () => {
     const script = fileURLToPath(new URL('./fixtures/lazy.cjs', import.meta.url));
     const result = spawnSync(process.execPath, [script], { encoding: 'utf8', timeout: 20_000 });
     expect(result.status, result.stderr).toBe(0);
-    const [before, after] = result.stdout
+    const [before, after, redis5, redis4] = result.stdout
       .trim()
       .split('\n')
       .map((line) => JSON.parse(line));
     expect(before).toEqual({ before: [] });
     expect(after.after).toBeGreaterThan(0);
+    expect(redis5).toEqual({ redis5: false });
+    expect(redis4).toEqual({ redis4: true });
   });
 });
