@@ -37,7 +37,15 @@ const VARIANTS = [
   ['esm-before.mjs', 'before'],
   ['esm-after.mjs', 'after'],
 ] as const;
-const QUERIES = ['redis4', 'redis4-fail', 'redis4-multi', 'redis4-pipeline', 'redis4-multi-fail', 'redis'] as const;
+const QUERIES = [
+  'redis4',
+  'redis4-fail',
+  'redis4-multi',
+  'redis4-pipeline',
+  'redis4-multi-fail',
+  'redis4-module',
+  'redis',
+] as const;
 
 interface AppRun {
   answers: Record<string, number>;
@@ -65,6 +73,8 @@ async function runApp(framework: string, script: string, order: string, server: 
     const spans = JSON.parse((await httpCall(port, '/__spans')).body) as DumpedSpan[];
     const metrics = (await httpCall(promPort, '/metrics')).body;
     return { answers, spans, metrics };
+  } catch (error) {
+    throw new Error(`${framework} ${script} ${order}: ${error}\n${proc.stderr.join('\n')}`);
   } finally {
     proc.kill();
   }
@@ -125,6 +135,7 @@ describe.skipIf(unavailable !== undefined).each(FRAMEWORKS)('%s', (framework) =>
         'redis4-multi': 200,
         'redis4-pipeline': 200,
         'redis4-multi-fail': 500,
+        'redis4-module': 500,
         redis: 200,
       });
     });
@@ -158,6 +169,8 @@ describe.skipIf(unavailable !== undefined).each(FRAMEWORKS)('%s', (framework) =>
         'db.query.text': 'NOSUCHCOMMAND ?',
         'error.type': 'ErrorReply',
       });
+      // Redis echoes an unknown command's arguments in its error: left out of the status and the exception.
+      expect(failed?.status.message).toBe("ERR unknown command 'NOSUCHCOMMAND', with args beginning with: ?");
     });
 
     it('a MULTI is one MULTI span with its batch size', () => {
@@ -190,6 +203,17 @@ describe.skipIf(unavailable !== undefined).each(FRAMEWORKS)('%s', (framework) =>
       expect(clients.map((s) => `${s.name} ${s.status.code}`)).toEqual([`MULTI ${ERROR}`]);
       expect(clients[0]?.events).toContain('exception');
       expect(clients[0]?.attributes['error.type']).toBe('ErrorReply');
+    });
+
+    it(`a module command is traced ${order === 'after' ? '(its client was created after the start)' : 'not (its client was created before the start)'}`, () => {
+      const { clients } = requestSpans('redis4-module');
+      if (order === 'before') {
+        expect(clients).toEqual([]);
+        return;
+      }
+      expect(clients.map((s) => s.name)).toEqual(['JSON.GET']);
+      expect(clients[0]?.status.code).toBe(ERROR);
+      expect(clients[0]?.attributes).toMatchObject({ 'db.operation.name': 'JSON.GET', 'db.query.text': 'JSON.GET ?' });
     });
 
     it('node-redis 5 in the same process is traced once, by its channels', () => {

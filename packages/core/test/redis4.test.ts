@@ -4,7 +4,12 @@
  * cut; the client's options give the database index and the server, with node-redis's defaults.
  */
 import { describe, expect, it } from 'vitest';
-import { describeRedis4Command, redisClientAttributes, redisCommandText } from '../src/libraries/redis4.js';
+import {
+  describeRedis4Command,
+  redactRedisError,
+  redisClientAttributes,
+  redisCommandText,
+} from '../src/libraries/redis4.js';
 
 describe('redisCommandText', () => {
   it.each([
@@ -70,5 +75,16 @@ describe('redisClientAttributes', () => {
         'db.operation.batch.size': 3,
       },
     });
+  });
+});
+
+describe('redactRedisError', () => {
+  it('drops the arguments Redis echoes for an unknown command, keeps other messages', () => {
+    expect(redactRedisError("ERR unknown command 'JSON.GET', with args beginning with: 'doc:hunter2' ")).toBe(
+      "ERR unknown command 'JSON.GET', with args beginning with: ?",
+    );
+    expect(redactRedisError('ERR value is not an integer or out of range')).toBe(
+      'ERR value is not an integer or out of range',
+    );
   });
 });

@@ -26,18 +26,25 @@
  * - MULTI and pipelines. `client.multiExecutor`, which runs both, is wrapped: a `MULTI` or `PIPELINE` span
  *   with `db.operation.batch.size`, and for a pipeline one span per command beside it, as node-redis 5 does.
  *
- * Not traced: legacyMode's callback API (its methods reach the private send path directly), the module
- * commands of `redis` (`client.json.get`…, attached with their own executor), clusters' own routing.
+ * - Module commands. `createClient()` of `redis` attaches the modules' commands (`client.json.get`) to a
+ *   subclass, with the executor read from the prototype then: that executor is replaced by one that runs
+ *   the command in the instrumentation's span, so clients created after the start trace them too.
+ *
+ * Not traced: legacyMode's callback API (its methods reach the private send path directly), module commands
+ * of a client created before telemetry started, scripts and functions (`defineScript`), clusters' own
+ * routing.
  */
 import {
   type Attributes,
   type Context,
   context,
   createNoopMeter,
+  type Exception,
   INVALID_SPAN_CONTEXT,
   type Span,
   SpanKind,
   type SpanOptions,
+  type SpanStatus,
   type Tracer,
   type TracerProvider,
   trace,
@@ -231,6 +238,10 @@ export function describeRedis4Command(
 interface Handoff {
   /** The command whose span the instrumentation starts now: set around its synchronous call, read by the tracer. */
   current: { readonly client: ClientLike | undefined; readonly args: readonly unknown[] } | undefined;
+  /** The instrumentation's way of running a command in its span, once it is created. */
+  traceCommand?: TraceClientCommand;
+  /** Whether the module commands' executors trace (between a patch and its undo). */
+  tracingModules?: boolean;
 }
 
 // Registered: the ESM and CJS copies of the core share the one instrumentation object (libraries.ts).
@@ -243,16 +254,50 @@ function shared(): Handoff {
   return global[SLOT];
 }
 
-/** `span`, whose recorded exception also sets `error.type` (the instrumentation records only the exception). */
-function withErrorType(span: Span): Span {
+/** Redis echoes the arguments of an unknown command in its error (`… with args beginning with: 'x'`). */
+const ARGUMENTS_ECHO = /(with args beginning with:)[^\n]*/g;
+
+/** `message` without the arguments a Redis error echoes. */
+export function redactRedisError(message: string): string {
+  return message.replace(ARGUMENTS_ECHO, '$1 ?');
+}
+
+/** `exception` as recorded: its message and stack without echoed arguments. */
+function redactedException(exception: Exception): Exception {
+  if (typeof exception === 'string') return redactRedisError(exception);
+  const { message, stack } = exception;
+  const cleanMessage = typeof message === 'string' ? redactRedisError(message) : message;
+  const cleanStack = typeof stack === 'string' ? redactRedisError(stack) : stack;
+  if (cleanMessage === message && cleanStack === stack) return exception;
+  const name = exception.name ?? (exception as { constructor?: { name?: unknown } }).constructor?.name;
+  return {
+    name: typeof name === 'string' ? name : undefined,
+    code: exception.code,
+    message: cleanMessage,
+    stack: cleanStack,
+  } as Exception;
+}
+
+/**
+ * `span`, whose recorded exception also sets `error.type` (the instrumentation records only the exception),
+ * and whose status message and exception leave out the arguments a Redis error echoes.
+ */
+function asNodeRedisSpan(span: Span): Span {
   const record = span.recordException;
+  const setStatus = span.setStatus;
   span.recordException = function recordException(this: Span, exception, time) {
+    let recorded = exception;
     try {
       span.setAttribute('error.type', errorType(exception));
+      recorded = redactedException(exception);
     } catch {
       // The exception is still recorded.
     }
-    return record.call(span, exception, time);
+    return record.call(span, recorded, time);
+  };
+  span.setStatus = function redactedStatus(this: Span, status: SpanStatus) {
+    const message = typeof status.message === 'string' ? redactRedisError(status.message) : status.message;
+    return setStatus.call(span, message === status.message ? status : { ...status, message });
   };
   return span;
 }
@@ -278,7 +323,7 @@ class Redis4Tracer implements Tracer {
       // Never the instrumentation's own attributes: they could hold the raw arguments.
       start = { name: 'redis', attributes: { 'db.system.name': REDIS_SYSTEM } };
     }
-    return withErrorType(this.#tracer.startSpan(start.name, { ...options, attributes: start.attributes }, ctx));
+    return asNodeRedisSpan(this.#tracer.startSpan(start.name, { ...options, attributes: start.attributes }, ctx));
   }
 
   startActiveSpan: Tracer['startActiveSpan'] = ((...args: unknown[]) =>
@@ -336,6 +381,8 @@ export function createRedis4Instrumentation(
       handoff.current = saved;
     }
   };
+  shared().traceCommand = (origFunction, origThis, origArguments, redisArgs) =>
+    commandPart._traceClientCommand?.(origFunction, origThis, origArguments, redisArgs);
   const definitions = instrumentation.getModuleDefinitions.bind(instrumentation);
   instrumentation.getModuleDefinitions = (): Definitions =>
     definitions()
@@ -370,7 +417,7 @@ interface QueuedCommand {
 
 /** Ends the spans of a MULTI or a pipeline as `outcome` says. */
 function endBatch(batch: Span, commands: readonly Span[], error: unknown, failed: boolean): void {
-  if (failed) failSpan(batch, error);
+  if (failed) failSpan(asNodeRedisSpan(batch), error);
   batch.end();
   for (const span of commands) span.end();
 }
@@ -439,14 +486,49 @@ function traceBatches(proto: Record<string, unknown>, tracer: Tracer): () => voi
 }
 
 /**
+ * Replaces `proto.commandsExecutor` by one that runs each command in the instrumentation's span, for the
+ * module commands (`client.json.get`) of the clients created from now on: `createClient()` attaches them to
+ * a subclass, with the executor it reads from the prototype then. Returns the undo.
+ */
+function traceModuleCommands(
+  proto: Record<string, unknown>,
+  transform: ((command: unknown, args: unknown[]) => { args?: unknown }) | undefined,
+): () => void {
+  const original = proto.commandsExecutor;
+  const handoff = shared();
+  if (typeof original !== 'function' || typeof transform !== 'function') return () => {};
+  // Subclasses made meanwhile keep this executor: after the undo it only calls the original, until a later
+  // start patches again.
+  handoff.tracingModules = true;
+  const wrapped = function commandsExecutor(this: ClientLike, ...callArgs: unknown[]): unknown {
+    const traceCommand = handoff.traceCommand;
+    if (handoff.tracingModules !== true || traceCommand === undefined) return Reflect.apply(original, this, callArgs);
+    let redisArgs: unknown;
+    try {
+      redisArgs = transform(callArgs[0], Array.isArray(callArgs[1]) ? callArgs[1] : []).args;
+    } catch {
+      redisArgs = undefined;
+    }
+    if (!Array.isArray(redisArgs)) return Reflect.apply(original, this, callArgs);
+    return traceCommand(original, this, callArgs, redisArgs);
+  };
+  proto.commandsExecutor = wrapped;
+  return () => {
+    handoff.tracingModules = false;
+    if (proto.commandsExecutor === wrapped) proto.commandsExecutor = original;
+  };
+}
+
+/**
  * The post-hoc steps of node-redis 4 (made after the instrumentation's patches, undone before them): the
- * client's command methods attached once more, through the instrumentation's patched `attachCommands`, and
- * the MULTI/pipeline spans. Returns the undo.
+ * client's command methods attached once more, through the instrumentation's patched `attachCommands`; the
+ * executor of the module commands of clients created later; the MULTI/pipeline spans. Returns the undo.
  */
 export function reattachCommands(loaded: LoadedPackage, tracer: Tracer): () => void {
   const undo: Array<() => void> = [];
   const commander = loaded.requireFile('dist/lib/commander.js') as {
     attachCommands?: ((config: object) => void) & Wrapped;
+    transformCommandArguments?: (command: unknown, args: unknown[]) => { args?: unknown };
   };
   const Client = (loaded.requireFile('dist/lib/client/index.js') as { default?: ClientClass }).default;
   const commands = (loaded.requireFile('dist/lib/client/commands.js') as { default?: Record<string, unknown> }).default;
@@ -459,6 +541,8 @@ export function reattachCommands(loaded: LoadedPackage, tracer: Tracer): () => v
     undo.push(() => {
       for (const [name, method] of attached) if (proto[name] === method) proto[name] = before.get(name);
     });
+    // After the re-attach, which must get the executor as it was.
+    undo.push(traceModuleCommands(proto, commander.transformCommandArguments));
   }
   undo.push(traceBatches(proto, tracer));
   // The instrumentation's undo leaves its `connect` wrapper: a later start would wrap it again.
