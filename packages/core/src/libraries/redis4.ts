@@ -20,12 +20,12 @@
  *   `db.system.name`, `db.operation.name`, `db.query.text` sanitized here ({@link redisCommandText}: keys
  *   stay, written values are `?`), `db.namespace` (the database index of the client's options),
  *   `server.address`/`server.port`. The client a command runs on is handed to the tracer around the
- *   instrumentation's synchronous call that starts the span. A failing command gets `error.type`.
+ *   instrumentation's synchronous call that starts the span. A failing command gets `error.type`, and the
+ *   arguments Redis repeats in the error of an unknown command are left out of its status and exception.
  * - Its `redis-connect` span is not kept (node-redis 5 makes none): a non-recording span takes its place,
  *   carrying the caller's span context.
  * - MULTI and pipelines. `client.multiExecutor`, which runs both, is wrapped: a `MULTI` or `PIPELINE` span
  *   with `db.operation.batch.size`, and for a pipeline one span per command beside it, as node-redis 5 does.
- *
  * - Module commands. `createClient()` of `redis` attaches the modules' commands (`client.json.get`) to a
  *   subclass, with the executor read from the prototype then: that executor is replaced by one that runs
  *   the command in the instrumentation's span, so clients created after the start trace them too.
