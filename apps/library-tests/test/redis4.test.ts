@@ -45,6 +45,7 @@ const QUERIES = [
   'redis4-multi-fail',
   'redis4-module',
   'redis',
+  'redis-fail',
 ] as const;
 
 interface AppRun {
@@ -137,6 +138,7 @@ describe.skipIf(unavailable !== undefined).each(FRAMEWORKS)('%s', (framework) =>
         'redis4-multi-fail': 500,
         'redis4-module': 500,
         redis: 200,
+        'redis-fail': 500,
       });
     });
 
@@ -220,6 +222,9 @@ describe.skipIf(unavailable !== undefined).each(FRAMEWORKS)('%s', (framework) =>
       const { clients } = requestSpans('redis');
       expect(clients.map((s) => s.name)).toEqual(['SET', 'GET']);
       for (const span of clients) expect(span.scope).toBe('@autotelemetry/core/libraries');
+      // Its failing command's status leaves out the arguments Redis echoes, as node-redis 4's does.
+      const [failed] = requestSpans('redis-fail').clients;
+      expect(failed?.status.message).toBe("ERR unknown command 'NOSUCHCOMMAND', with args beginning with: ?");
     });
 
     it('no connect span, no instrumentation name, no written value in any span', () => {

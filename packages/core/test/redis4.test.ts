@@ -4,12 +4,8 @@
  * cut; the client's options give the database index and the server, with node-redis's defaults.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  describeRedis4Command,
-  redactRedisError,
-  redisClientAttributes,
-  redisCommandText,
-} from '../src/libraries/redis4.js';
+import { redactRedisError } from '../src/libraries/redis.js';
+import { describeRedis4Command, redisClientAttributes, redisCommandText } from '../src/libraries/redis4.js';
 
 describe('redisCommandText', () => {
   it.each([

@@ -39,7 +39,6 @@ import {
   type Context,
   context,
   createNoopMeter,
-  type Exception,
   INVALID_SPAN_CONTEXT,
   type Span,
   SpanKind,
@@ -50,9 +49,9 @@ import {
   trace,
 } from '@opentelemetry/api';
 import type { InstrumentationBase } from '@opentelemetry/instrumentation';
-import { errorType, failSpan } from './channel-spans.js';
+import { errorType, failSpan, redactedException } from './channel-spans.js';
 import type { LoadedPackage } from './module-watch.js';
-import { REDIS_SYSTEM } from './redis.js';
+import { REDIS_SYSTEM, redactRedisError } from './redis.js';
 
 /** The versions of `@redis/client` patched (node-redis 4.1 – 4.7); 5.12 and later publish channels. */
 export const REDIS4_VERSIONS = '>=1.1.0 <2';
@@ -254,30 +253,6 @@ function shared(): Handoff {
   return global[SLOT];
 }
 
-/** Redis echoes the arguments of an unknown command in its error (`… with args beginning with: 'x'`). */
-const ARGUMENTS_ECHO = /(with args beginning with:)[^\n]*/g;
-
-/** `message` without the arguments a Redis error echoes. */
-export function redactRedisError(message: string): string {
-  return message.replace(ARGUMENTS_ECHO, '$1 ?');
-}
-
-/** `exception` as recorded: its message and stack without echoed arguments. */
-function redactedException(exception: Exception): Exception {
-  if (typeof exception === 'string') return redactRedisError(exception);
-  const { message, stack } = exception;
-  const cleanMessage = typeof message === 'string' ? redactRedisError(message) : message;
-  const cleanStack = typeof stack === 'string' ? redactRedisError(stack) : stack;
-  if (cleanMessage === message && cleanStack === stack) return exception;
-  const name = exception.name ?? (exception as { constructor?: { name?: unknown } }).constructor?.name;
-  return {
-    name: typeof name === 'string' ? name : undefined,
-    code: exception.code,
-    message: cleanMessage,
-    stack: cleanStack,
-  } as Exception;
-}
-
 /**
  * `span`, whose recorded exception also sets `error.type` (the instrumentation records only the exception),
  * and whose status message and exception leave out the arguments a Redis error echoes.
@@ -289,7 +264,7 @@ function asNodeRedisSpan(span: Span): Span {
     let recorded = exception;
     try {
       span.setAttribute('error.type', errorType(exception));
-      recorded = redactedException(exception);
+      recorded = redactedException(exception, redactRedisError);
     } catch {
       // The exception is still recorded.
     }
@@ -417,7 +392,7 @@ interface QueuedCommand {
 
 /** Ends the spans of a MULTI or a pipeline as `outcome` says. */
 function endBatch(batch: Span, commands: readonly Span[], error: unknown, failed: boolean): void {
-  if (failed) failSpan(asNodeRedisSpan(batch), error);
+  if (failed) failSpan(batch, error, redactRedisError);
   batch.end();
   for (const span of commands) span.end();
 }
