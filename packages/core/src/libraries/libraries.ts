@@ -44,8 +44,9 @@ export interface LibraryInstrumentation {
 
 /** A library traced by an OpenTelemetry instrumentation applied to the loaded package. */
 interface PatchedLibrary {
-  /** The switch, and the key of its instrumentation object. */
+  /** The key of its instrumentation object (one per process). */
   readonly key: PatchedKey;
+  /** The switch that turns it on (`instrumentations.redis`). */
   readonly library: InstrumentedLibrary;
   /** The package watched (default: the library's name). */
   readonly package?: string;
