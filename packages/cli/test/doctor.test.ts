@@ -424,6 +424,40 @@ describe('autotelemetry doctor', () => {
     expect(older?.fix).toBe('Upgrade graphql to a version in >=15.0.0 <17.');
   });
 
+  it('says node-redis 4 is traced and node-redis 5 before 5.12 is not, naming the version to upgrade to', async () => {
+    const spec = healthyExpressProject();
+    const root = spec.files['package.json'] as { dependencies: Record<string, string> };
+    const titles: Array<[string, string, string | undefined]> = [];
+    for (const [redis, client] of [
+      ['4.7.1', '1.6.1'],
+      ['5.5.0', '5.5.0'],
+    ] as const) {
+      const dir = project({
+        files: {
+          ...spec.files,
+          'package.json': { ...root, dependencies: { ...root.dependencies, redis } },
+          ...manifest('redis', redis, { dependencies: { '@redis/client': client } }),
+          ...manifest('@redis/client', client),
+        },
+      });
+      const { report } = await doctor(dir, await healthyEnv());
+      const check = only(report, 'libraries', client === '1.6.1' ? 'ok' : 'warn');
+      titles.push([check.status, check.title, check.fix]);
+    }
+    expect(titles).toEqual([
+      [
+        'ok',
+        '@redis/client 1.6.1: its calls get client spans (@opentelemetry/instrumentation-redis, applied to the loaded package)',
+        undefined,
+      ],
+      [
+        'warn',
+        '@redis/client 5.5.0: its calls get no spans (traced versions: >=1.1.0 <2 || >=5.12.0)',
+        'Upgrade @redis/client to a version in >=5.12.0.',
+      ],
+    ]);
+  });
+
   it('says nothing of libraries a project does not have', async () => {
     const { report } = await doctor(project(healthyExpressProject()), await healthyEnv());
     expect(report.checks.filter((check) => check.id === 'libraries')).toEqual([]);

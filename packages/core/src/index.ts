@@ -25,7 +25,13 @@ export * from './instrument/measure.js';
 export * from './instrument/naming.js';
 export * from './instrument/traced.js';
 export type { LibraryInstrumentation, LibraryReport } from './libraries/libraries.js';
-export { isNewerThanTraced, isTracedVersion, LIBRARY_SUPPORT, type LibrarySupport } from './libraries/support.js';
+export {
+  isNewerThanTraced,
+  isTracedVersion,
+  LIBRARY_SUPPORT,
+  type LibrarySupport,
+  supportOf,
+} from './libraries/support.js';
 export type { LogSink } from './logging/log-sink.js';
 export * from './logging/logger.js';
 export { addTraceIdsToPinoLogger } from './logging/pino-trace-ids.js';

@@ -1,11 +1,11 @@
 /**
  * The traced libraries the service has installed (database and cache clients, RabbitMQ, GraphQL, gRPC), and
- * whether they get
- * spans: each copy reachable from the project, with its version checked against the versions traced.
+ * whether they get spans: each copy reachable from the project, with its version checked against the
+ * versions traced (a library with several entries, like node-redis 4 and ≥ 5.12, is traced when one has it).
  *
  * @packageDocumentation
  */
-import { isNewerThanTraced, isTracedVersion, LIBRARY_SUPPORT } from '@autotelemetry/core';
+import { isNewerThanTraced, LIBRARY_SUPPORT, supportOf } from '@autotelemetry/core';
 import { findInstalledCopies, type InstalledCopy } from './installed-packages.js';
 import type { ProjectInfo } from './project.js';
 import type { DoctorCheck } from './types.js';
@@ -19,33 +19,36 @@ const onlyOurs = (copy: InstalledCopy): boolean => copy.via.includes(' > @autote
 
 /** One finding per installed copy of a traced library; none when the project has none of them. */
 export function checkLibraries(project: ProjectInfo): DoctorCheck[] {
-  const copies = findInstalledCopies(
-    project.dir,
-    LIBRARY_SUPPORT.map((support) => support.package),
-  ).filter((copy) => !onlyOurs(copy));
+  const copies = findInstalledCopies(project.dir, [
+    ...new Set(LIBRARY_SUPPORT.map((support) => support.package)),
+  ]).filter((copy) => !onlyOurs(copy));
   return copies.flatMap((copy): DoctorCheck[] => {
-    const support = LIBRARY_SUPPORT.find((s) => s.package === copy.name);
-    if (support === undefined) return [];
-    const data = { library: support.library, package: copy.name, version: copy.version, path: copy.path };
-    if (isTracedVersion(support, copy.version)) {
+    const { entries, traced } = supportOf(copy.name, copy.version);
+    const first = entries[0];
+    if (first === undefined) return [];
+    const data = { library: first.library, package: copy.name, version: copy.version, path: copy.path };
+    if (traced !== undefined) {
       return [
         {
           id: 'libraries',
           status: 'ok',
-          title: `${copy.name} ${copy.version}: ${support.traced ?? 'its calls get client spans'} (${support.how})`,
+          title: `${copy.name} ${copy.version}: ${traced.traced ?? 'its calls get client spans'} (${traced.how})`,
           data,
         },
       ];
     }
+    const versions = entries.map((support) => support.versions).join(' || ');
+    // Entries are listed oldest range first: the last is the one to move to.
+    const newest = entries[entries.length - 1] ?? first;
     return [
       {
         id: 'libraries',
         status: 'warn',
-        title: `${copy.name} ${copy.version}: its calls get no spans (traced versions: ${support.versions})`,
-        detail: `Spans come from ${support.how}, which this version does not have. Its calls still work, untraced.`,
-        fix: isNewerThanTraced(support, copy.version)
-          ? `To get spans, use ${copy.name} in ${support.versions}; this newer version runs as before, untraced.`
-          : `Upgrade ${copy.name} to a version in ${support.versions}.`,
+        title: `${copy.name} ${copy.version}: its calls get no spans (traced versions: ${versions})`,
+        detail: `Spans come from ${entries.map((support) => support.how).join(', or ')}, which this version does not have. Its calls still work, untraced.`,
+        fix: entries.every((support) => isNewerThanTraced(support, copy.version))
+          ? `To get spans, use ${copy.name} in ${versions}; this newer version runs as before, untraced.`
+          : `Upgrade ${copy.name} to a version in ${newest.versions}.`,
         data,
       } satisfies DoctorCheck,
     ];

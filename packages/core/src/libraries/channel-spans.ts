@@ -9,7 +9,15 @@
  * object, which the library creates per call.
  */
 import { tracingChannel } from 'node:diagnostics_channel';
-import { type Attributes, context, type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import {
+  type Attributes,
+  context,
+  type Exception,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  type Tracer,
+} from '@opentelemetry/api';
 import { isTracingSuppressed } from '@opentelemetry/core';
 
 /** What a call is, read from its channel context; undefined to leave the call untraced. */
@@ -37,13 +45,35 @@ export function errorType(error: unknown): string {
   return '_OTHER';
 }
 
-/** Marks `span` failed by `error`: ERROR status with the message, an exception event, `error.type`. */
-export function failSpan(span: Span, error: unknown): void {
-  const message = error instanceof Error ? error.message : String(error);
-  span.setStatus({ code: SpanStatusCode.ERROR, message });
+/** Rewrites an error's text (its message, its stack) to leave out what must not leave the process. */
+export type Redact = (text: string) => string;
+
+/** `exception` as recorded: its message and stack passed through `redact`, the exception itself if unchanged. */
+export function redactedException(exception: Exception, redact: Redact): Exception {
+  if (typeof exception === 'string') return redact(exception);
+  const { message, stack } = exception;
+  const cleanMessage = typeof message === 'string' ? redact(message) : message;
+  const cleanStack = typeof stack === 'string' ? redact(stack) : stack;
+  if (cleanMessage === message && cleanStack === stack) return exception;
+  const name = exception.name ?? (exception as { constructor?: { name?: unknown } }).constructor?.name;
+  return {
+    name: typeof name === 'string' ? name : undefined,
+    code: exception.code,
+    message: cleanMessage,
+    stack: cleanStack,
+  } as Exception;
+}
+
+/**
+ * Marks `span` failed by `error`: ERROR status with the message, an exception event, `error.type`; the
+ * message and the stack through `redact` when given.
+ */
+export function failSpan(span: Span, error: unknown, redact?: Redact): void {
+  const raw = error instanceof Error ? error.message : String(error);
+  span.setStatus({ code: SpanStatusCode.ERROR, message: redact === undefined ? raw : redact(raw) });
   span.setAttribute('error.type', errorType(error));
-  if (error instanceof Error) span.recordException(error);
-  else span.recordException({ message });
+  const exception: Exception = error instanceof Error ? error : { message: raw };
+  span.recordException(redact === undefined ? exception : redactedException(exception, redact));
 }
 
 function end(carrier: Carrier): void {
@@ -61,6 +91,7 @@ export function traceChannel<C extends object>(
   channelName: string,
   tracer: Tracer,
   describe: (ctx: C) => ClientOperation | undefined,
+  redact?: Redact,
 ): () => void {
   const channel = tracingChannel<unknown, C & Carrier>(channelName);
   const handlers = {
@@ -90,7 +121,7 @@ export function traceChannel<C extends object>(
     error(ctx: C & Carrier) {
       try {
         const span = ctx[SPAN];
-        if (span !== undefined) failSpan(span, ctx.error);
+        if (span !== undefined) failSpan(span, ctx.error, redact);
       } catch {
         // The span still ends.
       }
@@ -100,12 +131,16 @@ export function traceChannel<C extends object>(
   return () => channel.unsubscribe(handlers);
 }
 
-/** Subscribes to several channels at once; returns the function that unsubscribes from all of them. */
+/**
+ * Subscribes to several channels at once, errors' texts through `redact` when given; returns the function
+ * that unsubscribes from all of them.
+ */
 export function traceChannels(
   tracer: Tracer,
   channels: ReadonlyArray<readonly [string, (ctx: never) => ClientOperation | undefined]>,
+  redact?: Redact,
 ): () => void {
-  const stops = channels.map(([name, describe]) => traceChannel(name, tracer, describe));
+  const stops = channels.map(([name, describe]) => traceChannel(name, tracer, describe, redact));
   return () => {
     for (const stop of stops) stop();
   };

@@ -6,7 +6,8 @@
  * | pg | `@opentelemetry/instrumentation-pg`, applied to the loaded package | `pg` |
  * | mysql2 | its `mysql2:*` tracing channels | — |
  * | ioredis | its `ioredis:*` tracing channels | — |
- * | redis (node-redis) | its `node-redis:*` tracing channels | — |
+ * | redis (node-redis ≥ 5.12) | its `node-redis:*` tracing channels | — |
+ * | redis (node-redis 4) | `@opentelemetry/instrumentation-redis`, applied to the loaded package | `@redis/client` 1.x |
  * | amqplib (RabbitMQ) | `@opentelemetry/instrumentation-amqplib`, applied to the loaded package | `amqplib` |
  * | grpc | its channel's `createCall` (client); `@opentelemetry/instrumentation-grpc`'s server patch | `@grpc/grpc-js` |
  * | graphql (graphql-js 15, 16) | `@opentelemetry/instrumentation-graphql`, applied to the loaded package | `graphql` |
@@ -19,7 +20,7 @@ import type { Tracer, TracerProvider } from '@opentelemetry/api';
 import type { InstrumentationBase } from '@opentelemetry/instrumentation';
 import type { InstrumentedLibrary } from '../config/types.js';
 import { createAmqplibInstrumentation, rabbitmqTracerProvider, trackChannels } from './amqplib.js';
-import { requireDependency } from './dependencies.js';
+import { inRange, requireDependency } from './dependencies.js';
 import { createGraphqlInstrumentation, type GraphqlInstrumentation, type GraphqlSettings } from './graphql.js';
 import { createGrpcInstrumentation, instrumentGrpc } from './grpc.js';
 import { type LoadedPackage, watchPackage } from './module-watch.js';
@@ -27,6 +28,7 @@ import { instrumentMysql2 } from './mysql2.js';
 import { patchLoadedPackage } from './otel-patch.js';
 import { createPgInstrumentation } from './pg.js';
 import { instrumentIoredis, instrumentNodeRedis } from './redis.js';
+import { createRedis4Instrumentation, REDIS4_VERSIONS, reattachCommands, redis4TracerProvider } from './redis4.js';
 
 /** Scope of the spans made here from tracing channels. */
 export const LIBRARY_INSTRUMENTATION_SCOPE = '@autotelemetry/core/libraries';
@@ -46,9 +48,14 @@ export interface LibraryInstrumentation {
 
 /** A library traced by an OpenTelemetry instrumentation applied to the loaded package. */
 interface PatchedLibrary {
-  readonly library: PatchedName;
-  /** The npm package watched for, when not the library's own name. */
+  /** The key of its instrumentation object (one per process). */
+  readonly key: PatchedKey;
+  /** The switch that turns it on (`instrumentations.redis`). */
+  readonly library: InstrumentedLibrary;
+  /** The package watched (default: the library's name). */
   readonly package?: string;
+  /** The versions patched (default: all the instrumentation supports); the others load no instrumentation. */
+  readonly versions?: string;
   /** Creates the instrumentation (loading its package). */
   create(requireDependency: NodeJS.Require, tracerProvider: TracerProvider): InstrumentationBase;
   /**
@@ -59,20 +66,32 @@ interface PatchedLibrary {
   /** The provider the instrumentation's tracer comes from. */
   tracerProvider(tracerProvider: TracerProvider): TracerProvider;
   /** More patches of our own, made after the instrumentation's and undone before them. */
-  extra?(loaded: LoadedPackage): () => void;
+  extra?(loaded: LoadedPackage, tracer: Tracer): () => void;
 }
 
-type PatchedName = 'pg' | 'amqplib' | 'grpc';
+type PatchedKey = 'pg' | 'amqplib' | 'redis4' | 'grpc';
 
 const PATCHED: readonly PatchedLibrary[] = [
-  { library: 'pg', create: createPgInstrumentation, tracerProvider: (provider) => provider },
+  { key: 'pg', library: 'pg', create: createPgInstrumentation, tracerProvider: (provider) => provider },
   {
+    key: 'amqplib',
     library: 'amqplib',
     create: createAmqplibInstrumentation,
     tracerProvider: rabbitmqTracerProvider,
     extra: trackChannels,
   },
   {
+    // node-redis 4; node-redis ≥ 5.12 is traced by its channels.
+    key: 'redis4',
+    library: 'redis',
+    package: '@redis/client',
+    versions: REDIS4_VERSIONS,
+    create: createRedis4Instrumentation,
+    tracerProvider: redis4TracerProvider,
+    extra: reattachCommands,
+  },
+  {
+    key: 'grpc',
     library: 'grpc',
     package: '@grpc/grpc-js',
     create: createGrpcInstrumentation,
@@ -84,7 +103,7 @@ const PATCHED: readonly PatchedLibrary[] = [
 // One instrumentation object per library and process: its patches outlive a stop only until the next start
 // re-applies.
 const SLOT = Symbol.for('autotelemetry.library-instrumentation.v2');
-type SharedInstrumentations = Partial<Record<PatchedName, InstrumentationBase>> & { graphql?: GraphqlInstrumentation };
+type SharedInstrumentations = Partial<Record<PatchedKey, InstrumentationBase>> & { graphql?: GraphqlInstrumentation };
 type GlobalWithSlot = typeof globalThis & { [SLOT]?: SharedInstrumentations };
 
 function sharedInstrumentations(): SharedInstrumentations {
@@ -114,7 +133,7 @@ function patchEveryCopy(
     const undo = patch(loaded);
     if (undo === undefined) return;
     unpatches.push(undo);
-    copies.push(`${name}@${loaded.version} ${loaded.dir}`);
+    copies.push(`${loaded.name}@${loaded.version} ${loaded.dir}`);
   });
   return () => {
     unwatch();
@@ -122,7 +141,7 @@ function patchEveryCopy(
   };
 }
 
-/** Watches `spec`'s package and patches every copy loaded; returns the stop, which undoes the patches. */
+/** Watches `spec`'s package and patches every copy loaded in its versions; returns the stop, which undoes. */
 function tracePatchedLibrary(
   spec: PatchedLibrary,
   tracerProvider: TracerProvider,
@@ -131,14 +150,15 @@ function tracePatchedLibrary(
 ): () => void {
   const shared = sharedInstrumentations();
   return patchEveryCopy(spec.package ?? spec.library, copies, (loaded) => {
-    const instrumentation = shared[spec.library] ?? spec.create(requireDependency, tracerProvider);
-    shared[spec.library] = instrumentation;
+    if (spec.versions !== undefined && !inRange(loaded.version, spec.versions)) return undefined;
+    const instrumentation = shared[spec.key] ?? spec.create(requireDependency, tracerProvider);
+    shared[spec.key] = instrumentation;
     instrumentation.setTracerProvider(spec.tracerProvider(tracerProvider));
     const undo = (spec.apply ?? patchLoadedPackage)(instrumentation, loaded, tracer);
     if (undo === undefined) return undefined;
     let undoExtra: (() => void) | undefined;
     try {
-      undoExtra = spec.extra?.(loaded);
+      undoExtra = spec.extra?.(loaded, tracer);
     } catch {
       // The instrumentation's spans go on without what the extra patches add.
     }
@@ -163,7 +183,7 @@ export function enableLibraryInstrumentation(
   if (enabled.redis) stops.push(instrumentNodeRedis(tracer));
   for (const spec of PATCHED) {
     if (!enabled[spec.library]) continue;
-    const copies: string[] = [];
+    const copies = patched.get(spec.library) ?? [];
     patched.set(spec.library, copies);
     stops.push(tracePatchedLibrary(spec, tracerProvider, tracer, copies));
   }

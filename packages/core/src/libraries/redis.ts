@@ -4,7 +4,9 @@
  * that publish them (docs/libraries.md lists them). One
  * CLIENT span per command, named by the command (`GET`); a MULTI or a pipeline gets one more span, beside
  * its commands' under the caller's span. Both clients hand over arguments already
- * sanitized (a value written by SET is `?`); the text is the command and those arguments.
+ * sanitized (a value written by SET is `?`); the text is the command and those arguments. Redis repeats an
+ * unknown command's arguments in its error (`… with args beginning with: 'x'`): that part is left out of the
+ * span's status and exception.
  */
 import type { Tracer } from '@opentelemetry/api';
 import { type ClientOperation, traceChannels } from './channel-spans.js';
@@ -20,6 +22,14 @@ interface CommandContext {
 }
 
 export const REDIS_SYSTEM = 'redis';
+
+/** Redis echoes the arguments of an unknown command in its error. */
+const ARGUMENTS_ECHO = /(with args beginning with:)[^\n]*/g;
+
+/** `message` without the arguments a Redis error echoes. */
+export function redactRedisError(message: string): string {
+  return message.replace(ARGUMENTS_ECHO, '$1 ?');
+}
 
 /** Longest query text kept: a command with thousands of keys is cut. */
 const MAX_TEXT = 1024;
@@ -61,14 +71,22 @@ function describeBatch(ctx: CommandContext): ClientOperation {
 
 /** ioredis: its `ioredis:command` and `ioredis:batch` channels. */
 export const instrumentIoredis = (tracer: Tracer): (() => void) =>
-  traceChannels(tracer, [
-    ['ioredis:command', describeCommand],
-    ['ioredis:batch', describeBatch],
-  ]);
+  traceChannels(
+    tracer,
+    [
+      ['ioredis:command', describeCommand],
+      ['ioredis:batch', describeBatch],
+    ],
+    redactRedisError,
+  );
 
 /** node-redis: its `node-redis:command` and `node-redis:batch` channels. */
 export const instrumentNodeRedis = (tracer: Tracer): (() => void) =>
-  traceChannels(tracer, [
-    ['node-redis:command', describeCommand],
-    ['node-redis:batch', describeBatch],
-  ]);
+  traceChannels(
+    tracer,
+    [
+      ['node-redis:command', describeCommand],
+      ['node-redis:batch', describeBatch],
+    ],
+    redactRedisError,
+  );

@@ -1,10 +1,12 @@
 /**
  * Which versions of each traced library get spans, and how: the one table the docs, `doctor` and the
  * instrumentations agree on. Libraries traced through their own tracing channels get spans from the first
- * version that publishes them; older versions run as before, untraced.
+ * version that publishes them; older versions run as before, untraced. A package may have several entries
+ * (`@redis/client` 1.x is patched, ≥ 5.12 publishes channels): a version is traced when one of them has it.
  */
 import type { InstrumentedLibrary } from '../config/types.js';
 import { inRange, requireDependency } from './dependencies.js';
+import { REDIS4_VERSIONS } from './redis4.js';
 
 export interface LibrarySupport {
   readonly library: InstrumentedLibrary;
@@ -36,6 +38,12 @@ export const LIBRARY_SUPPORT: readonly LibrarySupport[] = Object.freeze([
     package: 'ioredis',
     versions: '>=5.11.0',
     how: 'the ioredis:command and ioredis:batch tracing channels',
+  },
+  {
+    library: 'redis',
+    package: '@redis/client',
+    versions: REDIS4_VERSIONS,
+    how: '@opentelemetry/instrumentation-redis, applied to the loaded package',
   },
   {
     library: 'redis',
@@ -77,4 +85,13 @@ let gtr: GreaterThanRange | undefined;
 export function isNewerThanTraced(support: LibrarySupport, version: string): boolean {
   gtr ??= requireDependency('semver/ranges/gtr') as GreaterThanRange;
   return gtr(version, support.versions, { includePrerelease: true });
+}
+
+/** The entries of `packageName`, and the one that traces `version` (undefined when none does). */
+export function supportOf(
+  packageName: string,
+  version: string,
+): { readonly entries: readonly LibrarySupport[]; readonly traced: LibrarySupport | undefined } {
+  const entries = LIBRARY_SUPPORT.filter((support) => support.package === packageName);
+  return { entries, traced: entries.find((support) => isTracedVersion(support, version)) };
 }
