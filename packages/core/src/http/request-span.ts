@@ -1,5 +1,6 @@
 /**
- * The request's SERVER span, made without going through the SDK's `Tracer`.
+ * The request's SERVER span, made without going through the SDK's `Tracer` — and, through
+ * {@link factoryTracer}, the CLIENT spans of the libraries' tracing channels, which are as hot.
  *
  * `tracer.startSpan` does general work a request span does not need: it validates the attributes twice,
  * copies the links, and creates its span through a generic constructor that reads two clocks. This span
@@ -18,6 +19,7 @@ import {
   type Attributes,
   type AttributeValue,
   type Context,
+  context,
   diag,
   type Exception,
   isSpanContextValid,
@@ -25,10 +27,12 @@ import {
   type Span,
   type SpanContext,
   SpanKind,
+  type SpanOptions,
   type SpanStatus,
   SpanStatusCode,
   type TimeInput,
   TraceFlags,
+  type Tracer,
   trace,
 } from '@opentelemetry/api';
 import {
@@ -125,13 +129,19 @@ export class RequestSpanFactory {
    * only valid attribute values. `startPerfNow` is the `performance.now()` reading of the request's arrival.
    * A span the sampler drops is a non-recording span that still propagates its context.
    */
-  start(name: string, attributes: Attributes, parent: Context, startPerfNow: number): Span {
+  start(
+    name: string,
+    attributes: Attributes,
+    parent: Context,
+    startPerfNow: number,
+    kind: SpanKind = SpanKind.SERVER,
+  ): Span {
     const parentSpanContext = trace.getSpanContext(parent);
     const validParent =
       parentSpanContext !== undefined && isSpanContextValid(parentSpanContext) ? parentSpanContext : undefined;
     const traceId = validParent === undefined ? randomHex(16) : validParent.traceId;
     const spanId = randomHex(8);
-    const result = this.sampler.shouldSample(parent, traceId, name, SpanKind.SERVER, attributes, []);
+    const result = this.sampler.shouldSample(parent, traceId, name, kind, attributes, []);
     const traceState = result.traceState ?? validParent?.traceState;
     if (result.decision === SamplingDecision.NOT_RECORD) {
       return trace.wrapSpanContext({ traceId, spanId, traceFlags: TraceFlags.NONE, traceState });
@@ -144,20 +154,39 @@ export class RequestSpanFactory {
       traceFlags: result.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
       traceState,
     };
-    const span = new RequestSpan(this, spanContext, validParent, name, attributes, startPerfNow);
+    const span = new RequestSpan(this, spanContext, validParent, name, attributes, startPerfNow, kind);
     const processors = this.processors;
     for (let i = 0; i < processors.length; i++) (processors[i] as SpanProcessor).onStart(span, parent);
     return span;
   }
 }
 
+/**
+ * A `Tracer` whose spans `factory` makes: for instrumentation code of our own whose span options are known
+ * valid — attributes of strings and numbers in an object made for the span, no links, no start time — such
+ * as the tracing-channel client spans (libraries/channel-spans.ts).
+ */
+export function factoryTracer(factory: RequestSpanFactory): Tracer {
+  const startSpan = (name: string, options: SpanOptions = {}, parent: Context = context.active()): Span =>
+    factory.start(name, options.attributes ?? {}, parent, performance.now(), options.kind ?? SpanKind.INTERNAL);
+  return {
+    startSpan,
+    startActiveSpan<F extends (span: Span) => unknown>(name: string, ...rest: unknown[]): ReturnType<F> {
+      const fn = rest[rest.length - 1] as F;
+      const options = (rest.length >= 2 ? rest[0] : undefined) as SpanOptions | undefined;
+      const parent = (rest.length >= 3 ? rest[1] : undefined) as Context | undefined;
+      const span = startSpan(name, options, parent);
+      return context.with(trace.setSpan(parent ?? context.active(), span), () => fn(span)) as ReturnType<F>;
+    },
+  } as Tracer;
+}
+
 // Shared until the span ends (the end replaces them), and read-only: processors see ended spans.
 const NOT_ENDED: [number, number] = Object.freeze([0, 0]) as unknown as [number, number];
 const NO_DURATION: [number, number] = Object.freeze([-1, -1]) as unknown as [number, number];
 
-/** A SERVER span of the HTTP lifecycle: an API `Span` and an SDK `ReadableSpan`. */
+/** A SERVER span of the HTTP lifecycle (or a library's CLIENT span): an API `Span` and an SDK `ReadableSpan`. */
 export class RequestSpan implements Span, ReadableSpan {
-  readonly kind = SpanKind.SERVER;
   readonly links: Link[] = [];
   readonly events: TimedEvent[] = [];
   readonly startTime: [number, number];
@@ -178,6 +207,7 @@ export class RequestSpan implements Span, ReadableSpan {
     public name: string,
     readonly attributes: Attributes,
     private readonly startPerfNow: number,
+    readonly kind: SpanKind = SpanKind.SERVER,
   ) {
     this.startTime = millisToHrTime(epochMillis(startPerfNow));
     this.attributesCount = Object.keys(attributes).length;

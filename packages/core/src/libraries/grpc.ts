@@ -126,7 +126,12 @@ interface ChannelLike {
 
 interface GrpcExports {
   readonly Channel?: { prototype: ChannelLike };
-  readonly Server?: { prototype: Record<string, unknown> };
+  readonly Server?: { prototype: ServerPrototype };
+}
+
+/** The `Server.prototype` methods patched here. */
+interface ServerPrototype extends Record<string, unknown> {
+  register: ServerLike['register'];
 }
 
 const metadataSetter: TextMapSetter<Metadata> = {
@@ -258,7 +263,7 @@ interface ServerLike {
  * Handlers registered before the instrumentation's `register` patch (a server set up before telemetry
  * started): each is registered again through the patch when its first call arrives, before it runs.
  */
-function patchRegisteredHandlers(exports: GrpcExports): (() => void) | undefined {
+function patchRegisteredHandlers(exports: GrpcExports, ensurePatched: () => void): (() => void) | undefined {
   const proto = exports.Server?.prototype;
   if (proto === undefined || typeof proto.register !== 'function') return undefined;
   type Retrieve = (this: ServerLike, path: string) => unknown;
@@ -269,6 +274,7 @@ function patchRegisteredHandlers(exports: GrpcExports): (() => void) | undefined
       function retrieveHandler(this: ServerLike, path: string) {
         try {
           const handler = this.handlers instanceof Map ? this.handlers.get(path) : undefined;
+          if (handler !== undefined) ensurePatched();
           const registerPatched = (proto.register as { __wrapped?: boolean }).__wrapped === true;
           const func = handler?.func;
           const wrapped = typeof func === 'function' && (func as { __wrapped?: boolean }).__wrapped === true;
@@ -318,25 +324,20 @@ export function createGrpcInstrumentation(
 }
 
 /**
- * Traces the loaded grpc-js copy: client spans on its channel, server spans from `instrumentation` (its
- * server patch only). Returns the undo, or undefined when nothing could be patched.
+ * Traces the loaded grpc-js copy: client spans on its channel now, server spans from the instrumentation
+ * `serverInstrumentation` loads (its server patch only) — loaded once a server of this copy registers or
+ * serves a handler, so a grpc-js loaded for its client alone (the OTLP gRPC exporter's) loads no
+ * instrumentation. Returns the undo, or undefined when nothing could be patched.
  */
 export function instrumentGrpc(
-  instrumentation: InstrumentationBase,
   loaded: LoadedPackage,
   tracer: Tracer,
+  serverInstrumentation: () => InstrumentationBase,
 ): (() => void) | undefined {
   const exports = loaded.exports as GrpcExports;
   const undo: Array<() => void> = [];
-  // The instrumentation's definition patches the object it is given: here the real `Server` and stand-ins for
-  // the client functions it would wrap (the channel patch replaces those), so nothing else is touched.
-  if (exports.Server !== undefined) {
-    const serverOnly = { Server: exports.Server, ...clientStandIns() };
-    const unpatchServer = patchLoadedPackage(instrumentation, { ...loaded, exports: serverOnly });
-    if (unpatchServer !== undefined) undo.push(unpatchServer);
-    const unpatchHandlers = patchRegisteredHandlers(exports);
-    if (unpatchHandlers !== undefined) undo.push(unpatchHandlers);
-  }
+  const unpatchServer = patchServerOnFirstUse(loaded, serverInstrumentation);
+  if (unpatchServer !== undefined) undo.push(unpatchServer);
   const unpatchChannel = patchChannel(exports, tracer);
   if (unpatchChannel !== undefined) undo.push(unpatchChannel);
   if (undo.length === 0) return undefined;
@@ -348,5 +349,49 @@ export function instrumentGrpc(
         // Best effort, as for the other patches.
       }
     }
+  };
+}
+
+/**
+ * Applies the instrumentation's `Server.prototype.register` patch the first time a server registers a handler
+ * (`addService`) or serves one registered before telemetry started (`_retrieveHandler`, patchRegisteredHandlers).
+ * The instrumentation's definition patches the object it is given: here the real `Server` and stand-ins for the
+ * client functions it would wrap (the channel patch replaces those), so nothing else is touched.
+ */
+function patchServerOnFirstUse(
+  loaded: LoadedPackage,
+  serverInstrumentation: () => InstrumentationBase,
+): (() => void) | undefined {
+  const exports = loaded.exports as GrpcExports;
+  const proto = exports.Server?.prototype;
+  if (proto === undefined || typeof proto.register !== 'function') return undefined;
+  let applied = false;
+  let unpatchInstrumentation: (() => void) | undefined;
+  const ensure = (): void => {
+    if (applied) return;
+    applied = true;
+    try {
+      const serverOnly = { Server: exports.Server, ...clientStandIns() };
+      unpatchInstrumentation = patchLoadedPackage(serverInstrumentation(), { ...loaded, exports: serverOnly });
+    } catch {
+      // Servers are served untraced.
+    }
+  };
+  const original = proto.register;
+  type Register = ServerLike['register'];
+  const register = function register(this: ServerLike, ...args: Parameters<Register>): boolean {
+    if (!applied) {
+      ensure();
+      // Now the instrumentation's wrapper (around this function, which then calls the original), if applied.
+      if (proto.register !== register) return proto.register.apply(this, args);
+    }
+    return original.apply(this, args);
+  };
+  proto.register = register;
+  const unpatchHandlers = patchRegisteredHandlers(exports, ensure);
+  return () => {
+    unpatchHandlers?.();
+    unpatchInstrumentation?.();
+    if (proto.register === register) proto.register = original;
   };
 }

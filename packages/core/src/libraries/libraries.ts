@@ -58,11 +58,6 @@ interface PatchedLibrary {
   readonly versions?: string;
   /** Creates the instrumentation (loading its package). */
   create(requireDependency: NodeJS.Require, tracerProvider: TracerProvider): InstrumentationBase;
-  /**
-   * Patches one loaded copy and returns the undo, or undefined when this copy cannot be patched. Default: the
-   * instrumentation's own module definitions (otel-patch.ts).
-   */
-  apply?(instrumentation: InstrumentationBase, loaded: LoadedPackage, tracer: Tracer): (() => void) | undefined;
   /** The provider the instrumentation's tracer comes from. */
   tracerProvider(tracerProvider: TracerProvider): TracerProvider;
   /** More patches of our own, made after the instrumentation's and undone before them. */
@@ -89,14 +84,6 @@ const PATCHED: readonly PatchedLibrary[] = [
     create: createRedis4Instrumentation,
     tracerProvider: redis4TracerProvider,
     extra: reattachCommands,
-  },
-  {
-    key: 'grpc',
-    library: 'grpc',
-    package: '@grpc/grpc-js',
-    create: createGrpcInstrumentation,
-    tracerProvider: (provider) => provider,
-    apply: instrumentGrpc,
   },
 ];
 
@@ -154,7 +141,7 @@ function tracePatchedLibrary(
     const instrumentation = shared[spec.key] ?? spec.create(requireDependency, tracerProvider);
     shared[spec.key] = instrumentation;
     instrumentation.setTracerProvider(spec.tracerProvider(tracerProvider));
-    const undo = (spec.apply ?? patchLoadedPackage)(instrumentation, loaded, tracer);
+    const undo = patchLoadedPackage(instrumentation, loaded);
     if (undo === undefined) return undefined;
     let undoExtra: (() => void) | undefined;
     try {
@@ -169,23 +156,42 @@ function tracePatchedLibrary(
   });
 }
 
-/** Starts tracing the enabled libraries with `tracerProvider`. */
+/**
+ * Starts tracing the enabled libraries with `tracerProvider`. `channelTracer`, when given, makes the tracing
+ * channels' client spans instead of the provider's tracer (the pipeline's lean spans: their options are ours).
+ */
 export function enableLibraryInstrumentation(
   tracerProvider: TracerProvider,
   enabled: Readonly<Record<InstrumentedLibrary, boolean>>,
   settings: LibrarySettings = DEFAULT_SETTINGS,
+  channelTracer?: Tracer,
 ): LibraryInstrumentation {
   const tracer = tracerProvider.getTracer(LIBRARY_INSTRUMENTATION_SCOPE);
+  const channelSpans = channelTracer ?? tracer;
   const stops: Array<() => void> = [];
   const patched = new Map<InstrumentedLibrary, string[]>();
-  if (enabled.mysql2) stops.push(instrumentMysql2(tracer));
-  if (enabled.ioredis) stops.push(instrumentIoredis(tracer));
-  if (enabled.redis) stops.push(instrumentNodeRedis(tracer));
+  if (enabled.mysql2) stops.push(instrumentMysql2(channelSpans));
+  if (enabled.ioredis) stops.push(instrumentIoredis(channelSpans));
+  if (enabled.redis) stops.push(instrumentNodeRedis(channelSpans));
   for (const spec of PATCHED) {
     if (!enabled[spec.library]) continue;
     const copies = patched.get(spec.library) ?? [];
     patched.set(spec.library, copies);
     stops.push(tracePatchedLibrary(spec, tracerProvider, tracer, copies));
+  }
+  if (enabled.grpc) {
+    const copies: string[] = [];
+    patched.set('grpc', copies);
+    const shared = sharedInstrumentations();
+    stops.push(
+      patchEveryCopy('@grpc/grpc-js', copies, (loaded) =>
+        instrumentGrpc(loaded, tracer, () => {
+          shared.grpc ??= createGrpcInstrumentation(requireDependency, tracerProvider);
+          shared.grpc.setTracerProvider(tracerProvider);
+          return shared.grpc;
+        }),
+      ),
+    );
   }
   if (enabled.graphql) {
     const copies: string[] = [];

@@ -27,7 +27,7 @@ import { type BoundedMemorySpanExporter, SnapshotMetricReader } from '../export/
 import { ExcludedPathsSampler } from '../http/excluded-paths-sampler.js';
 import { HttpLifecycle } from '../http/lifecycle.js';
 import { HTTP_METRIC_ATTRIBUTES } from '../http/metrics.js';
-import { HTTP_INSTRUMENTATION_SCOPE, RequestSpanFactory } from '../http/request-span.js';
+import { factoryTracer, HTTP_INSTRUMENTATION_SCOPE, RequestSpanFactory } from '../http/request-span.js';
 import { getAnomalyDetector } from '../instrument/anomaly.js';
 import { CLIENT_METRIC_ATTRIBUTES, ClientMetricsProcessor } from '../libraries/client-metrics.js';
 import {
@@ -253,9 +253,17 @@ export function createPipeline(config: Config, notices: Notices, logger?: Teleme
       : undefined;
 
   const disableInstrumentation = enableOutgoingInstrumentation(tracerProvider, meterProvider);
-  const libraries = enableLibraryInstrumentation(tracerProvider, config.instrumentations, {
-    graphql: { resolvers: config.graphqlResolvers },
-  });
+  // The channel client spans are made lean, like the request spans, where this pipeline is the registered one.
+  const libraries = enableLibraryInstrumentation(
+    tracerProvider,
+    config.instrumentations,
+    { graphql: { resolvers: config.graphqlResolvers } },
+    registered.trace
+      ? factoryTracer(
+          new RequestSpanFactory(resource, sampler, spanProcessors, { name: LIBRARY_INSTRUMENTATION_SCOPE }),
+        )
+      : undefined,
+  );
   const logCorrelation = config.logCorrelation ? enableLogCorrelation() : undefined;
   const runtimeMetrics = config.runtimeMetrics ? startRuntimeMetrics(meterProvider, notices) : undefined;
   const prometheus =
