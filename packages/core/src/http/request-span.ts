@@ -1,6 +1,6 @@
 /**
- * The request's SERVER span, made without going through the SDK's `Tracer` — and, through
- * {@link factoryTracer}, the CLIENT spans of the libraries' tracing channels, which are as hot.
+ * The request's SERVER span, made without going through the SDK's `Tracer` — and, through the lean tracer
+ * provider (pipeline/lean-tracer.ts), the CLIENT spans of the libraries the pipeline traces, which are as hot.
  *
  * `tracer.startSpan` does general work a request span does not need: it validates the attributes twice,
  * copies the links, and creates its span through a generic constructor that reads two clocks. This span
@@ -19,7 +19,6 @@ import {
   type Attributes,
   type AttributeValue,
   type Context,
-  context,
   diag,
   type Exception,
   isSpanContextValid,
@@ -27,12 +26,10 @@ import {
   type Span,
   type SpanContext,
   SpanKind,
-  type SpanOptions,
   type SpanStatus,
   SpanStatusCode,
   type TimeInput,
   TraceFlags,
-  type Tracer,
   trace,
 } from '@opentelemetry/api';
 import {
@@ -123,6 +120,11 @@ export class RequestSpanFactory {
     readonly scope: InstrumentationScope,
   ) {}
 
+  /** A factory of the same pipeline whose spans carry `scope`. */
+  withScope(scope: InstrumentationScope): RequestSpanFactory {
+    return new RequestSpanFactory(this.resource, this.sampler, this.processors, scope);
+  }
+
   /**
    * Starts a SERVER span named `name`, child of the span context in `parent` (extracted from the request's
    * headers) if it is valid. `attributes` becomes the span's own object (it must not be reused), and holds
@@ -159,26 +161,6 @@ export class RequestSpanFactory {
     for (let i = 0; i < processors.length; i++) (processors[i] as SpanProcessor).onStart(span, parent);
     return span;
   }
-}
-
-/**
- * A `Tracer` whose spans `factory` makes: for instrumentation code of our own whose span options are known
- * valid — attributes of strings and numbers in an object made for the span, no links, no start time — such
- * as the tracing-channel client spans (libraries/channel-spans.ts).
- */
-export function factoryTracer(factory: RequestSpanFactory): Tracer {
-  const startSpan = (name: string, options: SpanOptions = {}, parent: Context = context.active()): Span =>
-    factory.start(name, options.attributes ?? {}, parent, performance.now(), options.kind ?? SpanKind.INTERNAL);
-  return {
-    startSpan,
-    startActiveSpan<F extends (span: Span) => unknown>(name: string, ...rest: unknown[]): ReturnType<F> {
-      const fn = rest[rest.length - 1] as F;
-      const options = (rest.length >= 2 ? rest[0] : undefined) as SpanOptions | undefined;
-      const parent = (rest.length >= 3 ? rest[1] : undefined) as Context | undefined;
-      const span = startSpan(name, options, parent);
-      return context.with(trace.setSpan(parent ?? context.active(), span), () => fn(span)) as ReturnType<F>;
-    },
-  } as Tracer;
 }
 
 // Shared until the span ends (the end replaces them), and read-only: processors see ended spans.

@@ -132,6 +132,7 @@ function patchEveryCopy(
 function tracePatchedLibrary(
   spec: PatchedLibrary,
   tracerProvider: TracerProvider,
+  leanProvider: TracerProvider,
   tracer: Tracer,
   copies: string[],
 ): () => void {
@@ -140,7 +141,7 @@ function tracePatchedLibrary(
     if (spec.versions !== undefined && !inRange(loaded.version, spec.versions)) return undefined;
     const instrumentation = shared[spec.key] ?? spec.create(requireDependency, tracerProvider);
     shared[spec.key] = instrumentation;
-    instrumentation.setTracerProvider(spec.tracerProvider(tracerProvider));
+    instrumentation.setTracerProvider(spec.tracerProvider(leanProvider));
     const undo = patchLoadedPackage(instrumentation, loaded);
     if (undo === undefined) return undefined;
     let undoExtra: (() => void) | undefined;
@@ -157,17 +158,17 @@ function tracePatchedLibrary(
 }
 
 /**
- * Starts tracing the enabled libraries with `tracerProvider`. `channelTracer`, when given, makes the tracing
- * channels' client spans instead of the provider's tracer (the pipeline's lean spans: their options are ours).
+ * Starts tracing the enabled libraries with `tracerProvider`. `leanProvider`, when given, makes the spans of
+ * the tracing channels and of the patched libraries instead (the pipeline's lean spans, pipeline/lean-tracer.ts).
  */
 export function enableLibraryInstrumentation(
   tracerProvider: TracerProvider,
   enabled: Readonly<Record<InstrumentedLibrary, boolean>>,
   settings: LibrarySettings = DEFAULT_SETTINGS,
-  channelTracer?: Tracer,
+  leanProvider: TracerProvider = tracerProvider,
 ): LibraryInstrumentation {
   const tracer = tracerProvider.getTracer(LIBRARY_INSTRUMENTATION_SCOPE);
-  const channelSpans = channelTracer ?? tracer;
+  const channelSpans = leanProvider.getTracer(LIBRARY_INSTRUMENTATION_SCOPE);
   const stops: Array<() => void> = [];
   const patched = new Map<InstrumentedLibrary, string[]>();
   if (enabled.mysql2) stops.push(instrumentMysql2(channelSpans));
@@ -177,7 +178,7 @@ export function enableLibraryInstrumentation(
     if (!enabled[spec.library]) continue;
     const copies = patched.get(spec.library) ?? [];
     patched.set(spec.library, copies);
-    stops.push(tracePatchedLibrary(spec, tracerProvider, tracer, copies));
+    stops.push(tracePatchedLibrary(spec, tracerProvider, leanProvider, tracer, copies));
   }
   if (enabled.grpc) {
     const copies: string[] = [];

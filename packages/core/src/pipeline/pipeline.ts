@@ -27,7 +27,7 @@ import { type BoundedMemorySpanExporter, SnapshotMetricReader } from '../export/
 import { ExcludedPathsSampler } from '../http/excluded-paths-sampler.js';
 import { HttpLifecycle } from '../http/lifecycle.js';
 import { HTTP_METRIC_ATTRIBUTES } from '../http/metrics.js';
-import { factoryTracer, HTTP_INSTRUMENTATION_SCOPE, RequestSpanFactory } from '../http/request-span.js';
+import { HTTP_INSTRUMENTATION_SCOPE, RequestSpanFactory } from '../http/request-span.js';
 import { getAnomalyDetector } from '../instrument/anomaly.js';
 import { CLIENT_METRIC_ATTRIBUTES, ClientMetricsProcessor } from '../libraries/client-metrics.js';
 import {
@@ -47,6 +47,7 @@ import { W3CTraceContextLevel2Propagator } from '../propagation/trace-context-pr
 import { createViewer, type Viewer } from '../viewer/viewer.js';
 import { AttributeRedactor, RedactingSpanProcessor, redactingMetricView } from './attribute-redaction.js';
 import { GuardedLogRecordProcessor, GuardedSpanProcessor } from './guarded-processors.js';
+import { leanTracerProvider } from './lean-tracer.js';
 import { installDiagLogger } from './otel-diag.js';
 import { enableOutgoingInstrumentation } from './outgoing-instrumentation.js';
 import { type PrometheusEndpoint, startPrometheusEndpoint } from './prometheus.js';
@@ -253,14 +254,15 @@ export function createPipeline(config: Config, notices: Notices, logger?: Teleme
       : undefined;
 
   const disableInstrumentation = enableOutgoingInstrumentation(tracerProvider, meterProvider);
-  // The channel client spans are made lean, like the request spans, where this pipeline is the registered one.
+  // The libraries' client spans are made lean, like the request spans, where this pipeline is the registered one.
   const libraries = enableLibraryInstrumentation(
     tracerProvider,
     config.instrumentations,
     { graphql: { resolvers: config.graphqlResolvers } },
     registered.trace
-      ? factoryTracer(
+      ? leanTracerProvider(
           new RequestSpanFactory(resource, sampler, spanProcessors, { name: LIBRARY_INSTRUMENTATION_SCOPE }),
+          tracerProvider,
         )
       : undefined,
   );
