@@ -82,6 +82,70 @@ export const CLIENT_METRIC_ATTRIBUTES: readonly string[] = Object.freeze([
   ...new Set([...DB_KEYS, ...MESSAGING_KEYS, ...RPC_KEYS]),
 ]);
 
+/** The histograms, by the kind of span each is recorded from. */
+type SeriesKind = 'db' | 'messaging' | 'process' | 'rpcClient' | 'rpcServer';
+
+/** One histogram: what it is, its buckets, the span attributes it keeps, how a set past the bound folds. */
+interface SeriesSpec {
+  readonly descriptor: InstrumentDescriptor;
+  readonly boundaries: readonly number[];
+  readonly keys: readonly string[];
+  /** Rewrites the values of a new set past the bound (they index like `keys`). */
+  readonly overflow: (values: unknown[]) => void;
+}
+
+const foldCollection = (values: unknown[]): void => {
+  values[1] = undefined; // db.namespace
+  values[3] = '_OTHER'; // db.collection.name
+};
+const foldDestination = (values: unknown[]): void => {
+  values[3] = '_OTHER'; // messaging.destination.name
+};
+const foldMethod = (values: unknown[]): void => {
+  values[1] = '_OTHER'; // rpc.method
+};
+
+const SERIES: Readonly<Record<SeriesKind, SeriesSpec>> = {
+  db: {
+    descriptor: {
+      name: DB_CLIENT_OPERATION_DURATION,
+      description: 'Duration of database client operations.',
+      unit: 's',
+    },
+    boundaries: DB_BUCKETS,
+    keys: DB_KEYS,
+    overflow: foldCollection,
+  },
+  messaging: {
+    descriptor: {
+      name: MESSAGING_CLIENT_OPERATION_DURATION,
+      description: 'Duration of messaging operations initiated by a producer or consumer client.',
+      unit: 's',
+    },
+    boundaries: MESSAGING_BUCKETS,
+    keys: MESSAGING_KEYS,
+    overflow: foldDestination,
+  },
+  process: {
+    descriptor: { name: MESSAGING_PROCESS_DURATION, description: 'Duration of processing operations.', unit: 's' },
+    boundaries: MESSAGING_BUCKETS,
+    keys: MESSAGING_KEYS,
+    overflow: foldDestination,
+  },
+  rpcClient: {
+    descriptor: { name: RPC_CLIENT_CALL_DURATION, description: 'Duration of outgoing RPCs.', unit: 's' },
+    boundaries: RPC_BUCKETS,
+    keys: RPC_KEYS,
+    overflow: foldMethod,
+  },
+  rpcServer: {
+    descriptor: { name: RPC_SERVER_CALL_DURATION, description: 'Duration of incoming RPCs.', unit: 's' },
+    boundaries: RPC_BUCKETS,
+    keys: RPC_KEYS,
+    overflow: foldMethod,
+  },
+};
+
 /** How one attribute set's duration is recorded: into its own cell, or through an SDK histogram. */
 type Recorder = (seconds: number) => void;
 
@@ -95,17 +159,11 @@ class DurationSeries {
   readonly #cells: HistogramCell[] = [];
 
   /**
-   * `overflow` rewrites the values of a new set past the bound (they index like `keys`). With `cells`, the
-   * histogram is lent to the pipeline's cell store; without, it is an SDK instrument of `meter`.
+   * With `cells`, the histogram is lent to the pipeline's cell store; without, it is an SDK instrument of
+   * `meter`.
    */
-  constructor(
-    descriptor: InstrumentDescriptor,
-    boundaries: readonly number[],
-    keys: readonly string[],
-    overflow: (values: unknown[]) => void,
-    meter: Meter,
-    cells: CellHistograms | undefined,
-  ) {
+  constructor(spec: SeriesSpec, meter: Meter, cells: CellHistograms | undefined) {
+    const { descriptor, boundaries, keys, overflow } = spec;
     this.#keys = keys;
     this.#errorAt = keys.indexOf('error.type');
     this.#overflow = overflow;
@@ -166,7 +224,7 @@ class DurationSeries {
 type CellHistograms = HistogramCells[];
 
 /** Which histogram a span belongs to, if any. */
-function kindOf(span: ReadableSpan | Span): 'db' | 'messaging' | 'process' | 'rpcClient' | 'rpcServer' | undefined {
+function kindOf(span: ReadableSpan | Span): SeriesKind | undefined {
   const attributes = span.attributes;
   if (span.kind === SpanKind.CLIENT && attributes['db.system.name'] !== undefined) return 'db';
   if (attributes['rpc.system.name'] !== undefined) {
@@ -181,11 +239,7 @@ function kindOf(span: ReadableSpan | Span): 'db' | 'messaging' | 'process' | 'rp
 }
 
 export class ClientMetricsProcessor implements SpanProcessor {
-  readonly #db: DurationSeries;
-  readonly #messaging: DurationSeries;
-  readonly #process: DurationSeries;
-  readonly #rpcClient: DurationSeries;
-  readonly #rpcServer: DurationSeries;
+  readonly #series: Readonly<Record<SeriesKind, DurationSeries>>;
 
   /**
    * @param meter the pipeline's meter, for SDK histograms;
@@ -197,64 +251,10 @@ export class ClientMetricsProcessor implements SpanProcessor {
     if (cells === undefined || !cells.attach({ name: LIBRARY_INSTRUMENTATION_SCOPE }, { histograms: lent })) {
       lent = undefined;
     }
-    const foldCollection = (values: unknown[]): void => {
-      values[1] = undefined;
-      values[3] = '_OTHER';
-    };
-    const foldDestination = (values: unknown[]): void => {
-      values[3] = '_OTHER';
-    };
-    const foldMethod = (values: unknown[]): void => {
-      values[1] = '_OTHER';
-    };
-    this.#db = new DurationSeries(
-      {
-        name: DB_CLIENT_OPERATION_DURATION,
-        description: 'Duration of database client operations.',
-        unit: 's',
-      },
-      DB_BUCKETS,
-      DB_KEYS,
-      foldCollection,
-      meter,
-      lent,
-    );
-    this.#messaging = new DurationSeries(
-      {
-        name: MESSAGING_CLIENT_OPERATION_DURATION,
-        description: 'Duration of messaging operations initiated by a producer or consumer client.',
-        unit: 's',
-      },
-      MESSAGING_BUCKETS,
-      MESSAGING_KEYS,
-      foldDestination,
-      meter,
-      lent,
-    );
-    this.#process = new DurationSeries(
-      { name: MESSAGING_PROCESS_DURATION, description: 'Duration of processing operations.', unit: 's' },
-      MESSAGING_BUCKETS,
-      MESSAGING_KEYS,
-      foldDestination,
-      meter,
-      lent,
-    );
-    this.#rpcClient = new DurationSeries(
-      { name: RPC_CLIENT_CALL_DURATION, description: 'Duration of outgoing RPCs.', unit: 's' },
-      RPC_BUCKETS,
-      RPC_KEYS,
-      foldMethod,
-      meter,
-      lent,
-    );
-    this.#rpcServer = new DurationSeries(
-      { name: RPC_SERVER_CALL_DURATION, description: 'Duration of incoming RPCs.', unit: 's' },
-      RPC_BUCKETS,
-      RPC_KEYS,
-      foldMethod,
-      meter,
-      lent,
-    );
+    const series = {} as Record<SeriesKind, DurationSeries>;
+    for (const kind of Object.keys(SERIES) as SeriesKind[])
+      series[kind] = new DurationSeries(SERIES[kind], meter, lent);
+    this.#series = series;
   }
 
   onStart(_span: Span, _parentContext: Context): void {}
@@ -280,27 +280,15 @@ export class ClientMetricsProcessor implements SpanProcessor {
       const kind = kindOf(span);
       if (kind === undefined) return;
       const attributes = span.attributes;
-      if (kind === 'db') {
-        this.#db.record(
-          span,
-          DB_KEYS.map((key) => attributes[key]),
-        );
-        return;
-      }
-      if (kind === 'rpcClient' || kind === 'rpcServer') {
-        (kind === 'rpcClient' ? this.#rpcClient : this.#rpcServer).record(
-          span,
-          RPC_KEYS.map((key) => attributes[key]),
-        );
-        return;
-      }
-      const values: unknown[] = MESSAGING_KEYS.map((key) => attributes[key]);
+      const values: unknown[] = SERIES[kind].keys.map((key) => attributes[key]);
+      // An anonymous or temporary destination is never a series of its own.
       if (
-        attributes['messaging.destination.anonymous'] === true ||
-        attributes['messaging.destination.temporary'] === true
+        (kind === 'messaging' || kind === 'process') &&
+        (attributes['messaging.destination.anonymous'] === true ||
+          attributes['messaging.destination.temporary'] === true)
       )
         values[3] = undefined;
-      (kind === 'process' ? this.#process : this.#messaging).record(span, values);
+      this.#series[kind].record(span, values);
     } catch {
       // A metric lost is better than a span lost.
     }
