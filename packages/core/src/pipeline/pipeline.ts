@@ -211,11 +211,8 @@ export function createPipeline(config: Config, notices: Notices, logger?: Teleme
   if (redactor && spanProcessors.length > 0) spanProcessors.unshift(new RedactingSpanProcessor(redactor));
   const sampler = samplerFor(config.samplingRatio);
   // The request spans the lifecycle starts are never for an excluded path; other instrumentations' may be.
-  const tracerProvider = new TracerProvider({
-    resource,
-    sampler: new ExcludedPathsSampler(new Set(config.excludePaths), sampler),
-    spanProcessors,
-  });
+  const providerSampler = new ExcludedPathsSampler(new Set(config.excludePaths), sampler);
+  const tracerProvider = new TracerProvider({ resource, sampler: providerSampler, spanProcessors });
   const requestSpans = new RequestSpanFactory(resource, sampler, spanProcessors, { name: HTTP_INSTRUMENTATION_SCOPE });
   const logProcessors: LogRecordProcessor[] = [
     ...(config.logRecordProcessors as unknown as LogRecordProcessor[]).map(
@@ -254,14 +251,15 @@ export function createPipeline(config: Config, notices: Notices, logger?: Teleme
       : undefined;
 
   const disableInstrumentation = enableOutgoingInstrumentation(tracerProvider, meterProvider);
-  // The libraries' client spans are made lean, like the request spans, where this pipeline is the registered one.
+  // The libraries' spans are made lean, like the request spans, where this pipeline is the registered one;
+  // they are sampled as the provider's own spans are.
   const libraries = enableLibraryInstrumentation(
     tracerProvider,
     config.instrumentations,
     { graphql: { resolvers: config.graphqlResolvers } },
     registered.trace
       ? leanTracerProvider(
-          new RequestSpanFactory(resource, sampler, spanProcessors, { name: LIBRARY_INSTRUMENTATION_SCOPE }),
+          new RequestSpanFactory(resource, providerSampler, spanProcessors, { name: LIBRARY_INSTRUMENTATION_SCOPE }),
           tracerProvider,
         )
       : undefined,
