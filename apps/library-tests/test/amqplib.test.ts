@@ -9,30 +9,36 @@
  * the trace id, both sides follow the current messaging conventions, the message body is on no span, and
  * the duration histograms have their series.
  */
-import { fileURLToPath } from 'node:url';
 import {
   type DumpedSpan,
   ensureServer,
-  freePort,
-  httpCall,
   killAllChildren,
   type NodeProcess,
   type OtlpReceiver,
   type RealServer,
   type ReceivedSpan,
   spawnNode,
-  startFixtureApp,
   startOtlpReceiver,
   startRabbitmq,
 } from '@autotelemetry/test-utils';
 import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type AppRun,
+  DUMPED,
+  FRAMEWORKS,
+  fixture,
+  loadVariants,
+  OTLP,
+  pooled,
+  requestAndChildren,
+  runQueryApp,
+  STATUS,
+} from './fixture-runs.js';
 
-const SERVER = 1;
-const PRODUCER = 3;
-/** OTLP's numbering: 1 internal, 2 server, 3 client, 4 producer, 5 consumer. */
-const OTLP_CONSUMER = 5;
-const ERROR = 2;
+const { PRODUCER } = DUMPED;
+const OTLP_CONSUMER = OTLP.CONSUMER;
+const { ERROR } = STATUS;
 
 /** The instrumentation's own pre-1.25 attribute names, which must not reach a span. */
 const OLD_ATTRIBUTES = [
@@ -51,8 +57,6 @@ const unavailable = ensureServer('rabbitmq');
 let rabbit: RealServer | undefined;
 let receiver: OtlpReceiver | undefined;
 let worker: NodeProcess | undefined;
-
-const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 
 beforeAll(async () => {
   if (unavailable !== undefined) return;
@@ -110,47 +114,15 @@ async function processSpanOf(publish: DumpedSpan): Promise<ReceivedSpan> {
   return span as ReceivedSpan;
 }
 
-const FRAMEWORKS = ['express', 'fastify', 'nest'] as const;
-const VARIANTS = [
-  ['cjs.cjs', 'before'],
-  ['cjs.cjs', 'after'],
-  ['esm-before.mjs', 'before'],
-  ['esm-after.mjs', 'after'],
-] as const;
-
-/** What one app run gave: the answers to its calls, its finished spans, its /metrics text. */
-interface AppRun {
-  readonly answers: Record<string, number>;
-  readonly spans: DumpedSpan[];
-  readonly metrics: string;
-}
+const VARIANTS = loadVariants();
 
 /** Starts `script` for `framework`, makes the amqp calls, reads spans and metrics, stops it. */
-async function runApp(
-  framework: string,
-  script: string,
-  order: string,
-  env: Record<string, string> = {},
-): Promise<AppRun> {
-  const promPort = await freePort();
-  const { proc, port } = await startFixtureApp(fixture(script), {
-    FRAMEWORK: framework,
-    ORDER: order,
-    PROM_PORT: String(promPort),
-    AMQP_URL: broker().url,
-    ...env,
-  });
-  try {
-    const answers: Record<string, number> = {};
-    for (const query of ['amqp', 'amqp-reject', 'amqp-fail']) {
-      answers[query] = (await httpCall(port, `/q/${query}`)).status;
-    }
-    const spans = JSON.parse((await httpCall(port, '/__spans')).body) as DumpedSpan[];
-    const metrics = (await httpCall(promPort, '/metrics')).body;
-    return { answers, spans, metrics };
-  } finally {
-    proc.kill();
-  }
+function runApp(framework: string, script: string, order: string, env: Record<string, string> = {}): Promise<AppRun> {
+  return runQueryApp(script, { FRAMEWORK: framework, ORDER: order, AMQP_URL: broker().url, ...env }, [
+    'amqp',
+    'amqp-reject',
+    'amqp-fail',
+  ]);
 }
 
 /**
@@ -162,15 +134,14 @@ const runs = new Map<string, Promise<AppRun>>();
 
 beforeAll(async () => {
   if (unavailable !== undefined) return;
-  const queue = FRAMEWORKS.flatMap((framework) => VARIANTS.map(([script, order]) => ({ framework, script, order })));
-  const lane = async (): Promise<void> => {
-    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-      const run = runApp(next.framework, next.script, next.order);
-      runs.set(`${next.framework} ${next.script} ${next.order}`, run);
+  const tasks = FRAMEWORKS.flatMap((framework) =>
+    VARIANTS.map(([script, order]) => async () => {
+      const run = runApp(framework, script, order);
+      runs.set(`${framework} ${script} ${order}`, run);
       await run.catch(() => {});
-    }
-  };
-  await Promise.all([lane(), lane()]);
+    }),
+  );
+  await pooled(tasks, 2);
 }, 120_000);
 
 describe.skipIf(unavailable !== undefined).each(FRAMEWORKS)('%s', (framework) => {
@@ -191,12 +162,7 @@ describe.skipIf(unavailable !== undefined).each(FRAMEWORKS)('%s', (framework) =>
 
     /** The PRODUCER spans under the SERVER span of GET /q/`query`. */
     function publishSpans(query: string): DumpedSpan[] {
-      const requests = spans.filter((s) => s.kind === SERVER && s.attributes['url.path'] === `/q/${query}`);
-      expect(requests, `one SERVER span for /q/${query}`).toHaveLength(1);
-      const server = requests[0] as DumpedSpan;
-      const producers = spans.filter((s) => s.kind === PRODUCER && s.parentSpanId === server.spanId);
-      for (const producer of producers) expect(producer.traceId).toBe(server.traceId);
-      return producers;
+      return requestAndChildren(spans, query, PRODUCER).children;
     }
 
     it('publish: a PRODUCER span under the request, by the current messaging conventions, no body', () => {

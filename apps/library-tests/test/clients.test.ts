@@ -6,15 +6,11 @@
  * its SERVER span with the client span as a child, the database conventions' attributes, the statement with
  * its literals replaced, ERROR and an exception event for a failing call, and a duration series on /metrics.
  */
-import { fileURLToPath } from 'node:url';
 import {
   type DumpedSpan,
   ensureServer,
-  freePort,
-  httpCall,
   killAllChildren,
   type RealServer,
-  startFixtureApp,
   startMariadb,
   startPostgres,
   startRedis,
@@ -22,10 +18,10 @@ import {
 import mysql2 from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DUMPED, FRAMEWORKS, loadVariants, requestAndChildren, runQueryApp, STATUS } from './fixture-runs.js';
 
-const SERVER = 1;
-const CLIENT = 2;
-const ERROR = 2;
+const { CLIENT } = DUMPED;
+const { ERROR } = STATUS;
 
 const unavailable = ensureServer('postgresql') ?? ensureServer('mariadb') ?? ensureServer('redis');
 
@@ -50,14 +46,7 @@ afterAll(async () => {
   await Promise.all(Object.values(servers).map((server) => server?.stop()));
 });
 
-const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-
-const VARIANTS = [
-  ['cjs.cjs', 'before'],
-  ['cjs.cjs', 'after'],
-  ['esm-before.mjs', 'before'],
-  ['esm-after.mjs', 'after'],
-] as const;
+const VARIANTS = loadVariants();
 
 /** What each query's client span must say: its name, system, operation, statement and target. */
 const EXPECTED = {
@@ -87,29 +76,24 @@ function serverOf(query: QueryName): RealServer {
   return server;
 }
 
-describe.skipIf(unavailable !== undefined).each(['express', 'fastify', 'nest'] as const)('%s', (framework) => {
+describe.skipIf(unavailable !== undefined).each(FRAMEWORKS)('%s', (framework) => {
   describe.each(VARIANTS)('%s (libraries loaded %s telemetry starts)', (script, order) => {
     let spans: DumpedSpan[] = [];
     let metrics = '';
     let answers: Record<string, number> = {};
 
     beforeAll(async () => {
-      const promPort = await freePort();
-      const { proc, port } = await startFixtureApp(fixture(script), {
-        FRAMEWORK: framework,
-        ORDER: order,
-        PROM_PORT: String(promPort),
-        PG_URL: serverOf('pg').url,
-        MYSQL_URL: serverOf('mysql').url,
-        REDIS_URL: serverOf('redis').url,
-      });
-      answers = {};
-      for (const query of ['pg', 'pg-fail', 'mysql', 'mysql-fail', 'ioredis', 'ioredis-fail', 'redis', 'redis-fail']) {
-        answers[query] = (await httpCall(port, `/q/${query}`)).status;
-      }
-      spans = JSON.parse((await httpCall(port, '/__spans')).body) as DumpedSpan[];
-      metrics = (await httpCall(promPort, '/metrics')).body;
-      proc.kill();
+      ({ answers, spans, metrics } = await runQueryApp(
+        script,
+        {
+          FRAMEWORK: framework,
+          ORDER: order,
+          PG_URL: serverOf('pg').url,
+          MYSQL_URL: serverOf('mysql').url,
+          REDIS_URL: serverOf('redis').url,
+        },
+        ['pg', 'pg-fail', 'mysql', 'mysql-fail', 'ioredis', 'ioredis-fail', 'redis', 'redis-fail'],
+      ));
     }, 60_000);
 
     it('answers every query as the app wrote it (telemetry changes no answer)', () => {
@@ -127,13 +111,8 @@ describe.skipIf(unavailable !== undefined).each(['express', 'fastify', 'nest'] a
 
     /** The request's SERVER span and the client spans under it. */
     function requestSpans(query: string): { server: DumpedSpan; clients: DumpedSpan[] } {
-      const requests = spans.filter((s) => s.kind === SERVER && s.attributes['url.path'] === `/q/${query}`);
-      expect(requests, `one SERVER span for /q/${query}`).toHaveLength(1);
-      const server = requests[0] as DumpedSpan;
-      expect(server.name).toBe('GET /q/:name');
-      const clients = spans.filter((s) => s.kind === CLIENT && s.parentSpanId === server.spanId);
-      for (const client of clients) expect(client.traceId).toBe(server.traceId);
-      return { server, clients };
+      const { request, children } = requestAndChildren(spans, query, CLIENT);
+      return { server: request, clients: children };
     }
 
     it.each(Object.keys(EXPECTED) as QueryName[])(

@@ -8,7 +8,6 @@
  * resolver give ERROR spans with an exception and error.type, and resolver spans appear only when asked for
  * (in code, or with AUTOTELEMETRY_GRAPHQL_RESOLVERS).
  */
-import { fileURLToPath } from 'node:url';
 import {
   httpCall,
   killAllChildren,
@@ -18,11 +17,10 @@ import {
   startOtlpReceiver,
 } from '@autotelemetry/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FRAMEWORKS, fixture, loadVariants, OTLP, pooled, STATUS } from './fixture-runs.js';
 
-// OTLP span kinds and status codes.
-const INTERNAL = 1;
-const SERVER = 2;
-const ERROR = 2;
+const { INTERNAL, SERVER } = OTLP;
+const { ERROR } = STATUS;
 
 const SCOPE = '@opentelemetry/instrumentation-graphql';
 
@@ -47,15 +45,10 @@ interface Run {
   readonly graphql?: '15';
 }
 
-const LOADS = [
-  ['graphql-cjs.cjs', 'before'],
-  ['graphql-cjs.cjs', 'after'],
-  ['graphql-esm-before.mjs', 'before'],
-  ['graphql-esm-after.mjs', 'after'],
-] as const;
+const LOADS = loadVariants('graphql-');
 
 const RUNS: readonly Run[] = [
-  ...(['express', 'fastify', 'nest'] as const).flatMap((framework) =>
+  ...FRAMEWORKS.flatMap((framework) =>
     LOADS.map(([script, order]): Run => ({ framework, script, order, resolvers: 'off' })),
   ),
   // Resolver spans on: in code, or from the variable.
@@ -75,7 +68,6 @@ interface RunResult {
   readonly spans: readonly ReceivedSpan[];
 }
 
-const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
 const label = (run: Run): string =>
   `${run.framework} ${run.script} (graphql ${run.graphql ?? '16'} ${run.order}, resolvers ${run.resolvers})`;
 
@@ -107,14 +99,10 @@ async function runApp(run: Run, id: string): Promise<RunResult> {
 
 beforeAll(async () => {
   receiver = await startOtlpReceiver({ protocol: 'http/protobuf' });
-  const queue = RUNS.map((run, i) => [run, `run-${i}`] as const);
-  const worker = async (): Promise<void> => {
-    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-      const [run, id] = next;
-      results.set(run, await runApp(run, id).catch((error: unknown) => error as Error));
-    }
-  };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  const tasks = RUNS.map((run, i) => async () => {
+    results.set(run, await runApp(run, `run-${i}`).catch((error: unknown) => error as Error));
+  });
+  await pooled(tasks, CONCURRENCY);
 }, 60_000);
 
 afterAll(async () => {

@@ -8,7 +8,6 @@
  * gRPC server's SERVER span continues the trace under it, the spans follow the stable RPC conventions, a
  * failing call is an ERROR with `error.type`, and both sides' duration histograms are on /metrics.
  */
-import { fileURLToPath } from 'node:url';
 import {
   freePort,
   httpCall,
@@ -19,26 +18,16 @@ import {
   startOtlpReceiver,
 } from '@autotelemetry/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FRAMEWORKS, fixture, loadVariants, OTLP, pooled, requestAndChildren, STATUS } from './fixture-runs.js';
 
-// OTLP span kinds and status codes.
-const SERVER = 2;
-const CLIENT = 3;
-const UNSET = 0;
-const ERROR = 2;
+const { SERVER, CLIENT } = OTLP;
+const { UNSET, ERROR } = STATUS;
 
 const METHOD = 'shop.Orders/GetOrder';
 const STREAM_METHOD = 'shop.Orders/ListOrders';
 const CALLS = ['grpc', 'grpc-missing', 'grpc-crash', 'grpc-stream'] as const;
 
-const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-
-const FRAMEWORKS = ['express', 'fastify', 'nest'] as const;
-const VARIANTS = [
-  ['grpc-cjs.cjs', 'before'],
-  ['grpc-cjs.cjs', 'after'],
-  ['grpc-esm-before.mjs', 'before'],
-  ['grpc-esm-after.mjs', 'after'],
-] as const;
+const VARIANTS = loadVariants('grpc-');
 
 interface GrpcServer {
   readonly port: number;
@@ -113,16 +102,6 @@ async function runApp(run: Run, framework: string, script: string, order: string
   proc.kill();
 }
 
-/** Runs `tasks` at most `limit` at a time (the machine has few cores; Nest apps start slowly). */
-async function pooled(tasks: Array<() => Promise<void>>, limit: number): Promise<void> {
-  const queue = [...tasks];
-  await Promise.all(
-    Array.from({ length: limit }, async () => {
-      for (let task = queue.shift(); task !== undefined; task = queue.shift()) await task();
-    }),
-  );
-}
-
 beforeAll(async () => {
   receiver = await startOtlpReceiver({ protocol: 'grpc' });
   grpcServers.push(...(await Promise.all([startGrpcServer('before'), startGrpcServer('after')])));
@@ -163,15 +142,9 @@ describe.each(FRAMEWORKS)('%s', (framework) => {
       call: string,
       method = METHOD,
     ): { request: ReceivedSpan; client: ReceivedSpan; server: ReceivedSpan } {
-      const { spans } = run();
-      const requests = spans.filter((s) => s.kind === SERVER && s.attributes['url.path'] === `/q/${call}`);
-      expect(requests, `one SERVER span for /q/${call}`).toHaveLength(1);
-      const request = requests[0] as ReceivedSpan;
-      expect(request.name).toBe('GET /q/:name');
-      const clients = spans.filter((s) => s.kind === CLIENT && s.parentSpanId === request.spanId);
+      const { request, children: clients } = requestAndChildren(run().spans, call, CLIENT, SERVER);
       expect(clients.map((s) => s.name)).toEqual([method]);
       const client = clients[0] as ReceivedSpan;
-      expect(client.traceId).toBe(request.traceId);
       const servers = receiver.spans.filter((s) => s.kind === SERVER && s.parentSpanId === client.spanId);
       expect(servers, `the gRPC server's span under ${method}`).toHaveLength(1);
       return { request, client, server: servers[0] as ReceivedSpan };

@@ -7,7 +7,6 @@
  * `trace_id`/`span_id` (the trace continued from the `traceparent` sent), lines outside carry none; the
  * app's pino and winston lines keep their own shape; hostile values neither crash the app nor lose the message.
  */
-import { fileURLToPath } from 'node:url';
 import {
   type ChildExit,
   type DumpedSpan,
@@ -18,19 +17,13 @@ import {
   startFixtureApp,
 } from '@autotelemetry/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DUMPED, fixture, loadVariants } from './fixture-runs.js';
 
-const SERVER = 1;
+const { SERVER } = DUMPED;
 
 afterAll(() => killAllChildren());
 
-const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-
-const VARIANTS = [
-  ['logs-cjs.cjs', 'before'],
-  ['logs-cjs.cjs', 'after'],
-  ['logs-esm-before.mjs', 'before'],
-  ['logs-esm-after.mjs', 'after'],
-] as const;
+const VARIANTS = loadVariants('logs-');
 
 type Line = Record<string, unknown>;
 

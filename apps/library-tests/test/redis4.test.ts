@@ -8,35 +8,28 @@
  * process is traced once (by its channels); /metrics has the duration series. The twelve apps run three at a
  * time.
  */
-import { fileURLToPath } from 'node:url';
-import {
-  type DumpedSpan,
-  ensureServer,
-  freePort,
-  httpCall,
-  killAllChildren,
-  type RealServer,
-  startFixtureApp,
-  startRedis,
-} from '@autotelemetry/test-utils';
+import { type DumpedSpan, ensureServer, killAllChildren, type RealServer, startRedis } from '@autotelemetry/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type AppRun,
+  DUMPED,
+  FRAMEWORKS,
+  loadVariants,
+  pooled,
+  requestAndChildren,
+  runQueryApp,
+  STATUS,
+} from './fixture-runs.js';
 
-const SERVER = 1;
-const CLIENT = 2;
-const ERROR = 2;
+const { CLIENT } = DUMPED;
+const { ERROR } = STATUS;
 
 const unavailable = ensureServer('redis');
 
 /** Apps run at once. */
 const CONCURRENT_APPS = 3;
 
-const FRAMEWORKS = ['express', 'fastify', 'nest'] as const;
-const VARIANTS = [
-  ['cjs.cjs', 'before'],
-  ['cjs.cjs', 'after'],
-  ['esm-before.mjs', 'before'],
-  ['esm-after.mjs', 'after'],
-] as const;
+const VARIANTS = loadVariants();
 const QUERIES = [
   'redis4',
   'redis4-fail',
@@ -48,53 +41,22 @@ const QUERIES = [
   'redis-fail',
 ] as const;
 
-interface AppRun {
-  answers: Record<string, number>;
-  spans: DumpedSpan[];
-  metrics: string;
-}
-
 let redis: RealServer | undefined;
 const runs = new Map<string, AppRun>();
 const keyOf = (framework: string, script: string, order: string): string => `${framework} ${script} ${order}`;
-const fixture = (name: string): string => fileURLToPath(new URL(`./fixtures/${name}`, import.meta.url));
-
-async function runApp(framework: string, script: string, order: string, server: RealServer): Promise<AppRun> {
-  const start = async () => {
-    const promPort = await freePort();
-    const env = { FRAMEWORK: framework, ORDER: order, PROM_PORT: String(promPort), REDIS_URL: server.url };
-    const app = await startFixtureApp(fixture(script), { ...env, LIBRARIES: 'redis,redis4' });
-    return { ...app, promPort };
-  };
-  // Once more (on other ports) when it misses its start timeout: the machine may be busy with other work.
-  const { proc, port, promPort } = await start().catch(start);
-  try {
-    const answers: Record<string, number> = {};
-    for (const query of QUERIES) answers[query] = (await httpCall(port, `/q/${query}`)).status;
-    const spans = JSON.parse((await httpCall(port, '/__spans')).body) as DumpedSpan[];
-    const metrics = (await httpCall(promPort, '/metrics')).body;
-    return { answers, spans, metrics };
-  } catch (error) {
-    throw new Error(`${framework} ${script} ${order}: ${error}\n${proc.stderr.join('\n')}`);
-  } finally {
-    proc.kill();
-  }
-}
 
 beforeAll(async () => {
   if (unavailable !== undefined) return;
   redis = await startRedis();
   const server = redis;
-  const pending = FRAMEWORKS.flatMap((framework) => VARIANTS.map(([script, order]) => ({ framework, script, order })));
-  // A few apps at a time: twelve starting at once on a small machine miss their start timeout.
-  await Promise.all(
-    Array.from({ length: CONCURRENT_APPS }, async () => {
-      for (let app = pending.shift(); app !== undefined; app = pending.shift()) {
-        const { framework, script, order } = app;
-        runs.set(keyOf(framework, script, order), await runApp(framework, script, order, server));
-      }
+  const tasks = FRAMEWORKS.flatMap((framework) =>
+    VARIANTS.map(([script, order]) => async () => {
+      const env = { FRAMEWORK: framework, ORDER: order, REDIS_URL: server.url, LIBRARIES: 'redis,redis4' };
+      runs.set(keyOf(framework, script, order), await runQueryApp(script, env, QUERIES, { retryStart: true }));
     }),
   );
+  // A few apps at a time: twelve starting at once on a small machine miss their start timeout.
+  await pooled(tasks, CONCURRENT_APPS);
 }, 120_000);
 
 afterAll(async () => {
@@ -112,14 +74,8 @@ describe.skipIf(unavailable !== undefined).each(FRAMEWORKS)('%s', (framework) =>
 
     /** The request's SERVER span and the client spans under it. */
     function requestSpans(query: string): { server: DumpedSpan; clients: DumpedSpan[] } {
-      const { spans } = run();
-      const requests = spans.filter((s) => s.kind === SERVER && s.attributes['url.path'] === `/q/${query}`);
-      expect(requests, `one SERVER span for /q/${query}`).toHaveLength(1);
-      const server = requests[0] as DumpedSpan;
-      expect(server.name).toBe('GET /q/:name');
-      const clients = spans.filter((s) => s.kind === CLIENT && s.parentSpanId === server.spanId);
-      for (const client of clients) expect(client.traceId).toBe(server.traceId);
-      return { server, clients };
+      const { request, children } = requestAndChildren(run().spans, query, CLIENT);
+      return { server: request, clients: children };
     }
 
     const common = (): Record<string, unknown> => ({

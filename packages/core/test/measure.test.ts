@@ -1,27 +1,22 @@
 import { metrics, SpanStatusCode, trace } from '@opentelemetry/api';
 import { type Histogram, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config/resolve.js';
 import { ANOMALY_EVENT_NAME, AnomalyDetector, setAnomalyDetector } from '../src/instrument/anomaly.js';
 import { MEASURE_LOGGER_NAME, MEASURE_METRICS, measure } from '../src/instrument/measure.js';
-import { NamingError, resetNamingMemory } from '../src/instrument/naming.js';
+import { NamingError } from '../src/instrument/naming.js';
 import { traced } from '../src/instrument/traced.js';
 import { createLogger } from '../src/logging/logger.js';
 import { setState } from '../src/state.js';
-import { CaptureLogger, installState, pointsOf, startTestPipeline, type TestPipeline } from './otel-test-pipeline.js';
+import { CaptureLogger, installState, pointsOf, type TestPipeline, useTestPipeline } from './otel-test-pipeline.js';
 
 let pipeline: TestPipeline;
 let logger: CaptureLogger;
-beforeAll(() => {
-  pipeline = startTestPipeline();
-});
-afterAll(async () => {
-  await pipeline.shutdown();
+useTestPipeline((started) => {
+  pipeline = started;
 });
 beforeEach(() => {
-  pipeline.exporter.reset();
-  resetNamingMemory();
   logger = new CaptureLogger();
   installState(logger);
 });

@@ -23,9 +23,11 @@ import {
   SimpleSpanProcessor,
   TracerProvider,
 } from '@opentelemetry/sdk-trace';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { resolveConfig } from '../src/config/resolve.js';
 import type { Config } from '../src/config/types.js';
 import { HTTP_INSTRUMENTATION_SCOPE, RequestSpanFactory } from '../src/http/request-span.js';
+import { resetNamingMemory } from '../src/instrument/naming.js';
 import type { LogSink } from '../src/logging/log-sink.js';
 import { MetricCellStore } from '../src/metrics/cell-store.js';
 import { setState } from '../src/state.js';
@@ -126,6 +128,27 @@ export function startTestPipeline(): TestPipeline {
       propagation.disable();
     },
   };
+}
+
+/**
+ * The hooks the instrument tests (traced, @Traced(), measure) share: a pipeline started before the file's
+ * tests and shut down after them, its exporter emptied and the naming memory reset before each test.
+ * `onStart` receives the pipeline (for the file's own `let pipeline`); register the file's own `beforeEach`
+ * after this call so it runs after the reset.
+ */
+export function useTestPipeline(onStart: (pipeline: TestPipeline) => void): void {
+  let pipeline: TestPipeline | undefined;
+  beforeAll(() => {
+    pipeline = startTestPipeline();
+    onStart(pipeline);
+  });
+  afterAll(async () => {
+    await pipeline?.shutdown();
+  });
+  beforeEach(() => {
+    pipeline?.exporter.reset();
+    resetNamingMemory();
+  });
 }
 
 /** The data points of one metric, or an empty list. */

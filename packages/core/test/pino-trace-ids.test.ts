@@ -4,11 +4,9 @@
  * left to write its ids itself, and the undo.
  */
 import { createRequire } from 'node:module';
-import { context, type Span } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { TracerProvider } from '@opentelemetry/sdk-trace';
+import type { Span } from '@opentelemetry/api';
 import { pino } from 'pino';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logging/logger.js';
 import {
   addTraceIdsToPinoLogger,
@@ -16,6 +14,7 @@ import {
   setPinoCorrelation,
 } from '../src/logging/pino-trace-ids.js';
 import { capture, testConfig } from './fixtures/logger-capture.js';
+import { traceIdsHarness } from './fixtures/trace-ids-harness.js';
 
 const requireHere = createRequire(import.meta.url);
 const PINO = {
@@ -23,27 +22,11 @@ const PINO = {
   requireFile: (relativePath: string) => requireHere(`pino/${relativePath}`) as unknown,
 };
 
-const contextManager = new AsyncLocalStorageContextManager();
-const tracer = new TracerProvider().getTracer('pino-trace-ids.test');
-
-beforeAll(() => {
-  context.setGlobalContextManager(contextManager.enable());
-});
-afterAll(() => {
-  context.disable();
-});
-
-let undo: (() => void) | undefined;
-afterEach(() => {
-  undo?.();
-  undo = undefined;
-  setPinoCorrelation(false);
-});
+const harness = traceIdsHarness('pino-trace-ids.test', () => setPinoCorrelation(false));
+const { tracer } = harness;
 
 function enable(): void {
-  const made = addTraceIdsToPinoPackage(PINO);
-  expect(made).toBeTypeOf('function');
-  undo = made;
+  harness.keepUndo(addTraceIdsToPinoPackage(PINO));
   setPinoCorrelation(true);
 }
 
@@ -55,14 +38,7 @@ function appLogger(options: pino.LoggerOptions = {}): { logger: pino.Logger; lin
 }
 
 function inSpan<T>(fn: (span: Span) => T): { result: T; ids: { trace_id: string; span_id: string } } {
-  return tracer.startActiveSpan('pino.test', (span) => {
-    try {
-      const { traceId, spanId } = span.spanContext();
-      return { result: fn(span), ids: { trace_id: traceId, span_id: spanId } };
-    } finally {
-      span.end();
-    }
-  });
+  return harness.inSpan('pino.test', fn);
 }
 
 describe('addTraceIdsToPinoPackage', () => {
@@ -205,8 +181,7 @@ describe('addTraceIdsToPinoPackage', () => {
     inSpan(() => logger.info('on'));
     setPinoCorrelation(false);
     inSpan(() => logger.info('gate off'));
-    undo?.();
-    undo = undefined;
+    harness.undoNow();
     expect((Object.getPrototypeOf(logger) as Record<symbol, unknown>)[pino.symbols.writeSym]).toBe(write);
     setPinoCorrelation(true);
     const later = appLogger({ base: null });

@@ -9,24 +9,16 @@ import { fileURLToPath } from 'node:url';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
 import ts from 'typescript';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { resetNamingMemory } from '../src/instrument/naming.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import * as tracedModule from '../src/instrument/traced.js';
-import { startTestPipeline, type TestPipeline } from './otel-test-pipeline.js';
+import { type TestPipeline, useTestPipeline } from './otel-test-pipeline.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const tracedSource = join(here, '..', 'src', 'instrument', 'traced.js');
 
 let pipeline: TestPipeline;
-beforeAll(() => {
-  pipeline = startTestPipeline();
-});
-afterAll(async () => {
-  await pipeline.shutdown();
-});
-beforeEach(() => {
-  pipeline.exporter.reset();
-  resetNamingMemory();
+useTestPipeline((started) => {
+  pipeline = started;
 });
 
 const LEGACY_FIXTURE = `

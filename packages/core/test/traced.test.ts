@@ -1,23 +1,18 @@
 import * as pathNamespace from 'node:path';
 import { type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ANOMALY_EVENT_NAME, AnomalyDetector, setAnomalyDetector } from '../src/instrument/anomaly.js';
-import { NamingError, resetNamingMemory } from '../src/instrument/naming.js';
+import { NamingError } from '../src/instrument/naming.js';
 import { isTraced, traceAll, traced } from '../src/instrument/traced.js';
 import { setState } from '../src/state.js';
-import { CaptureLogger, installState, startTestPipeline, type TestPipeline } from './otel-test-pipeline.js';
+import { CaptureLogger, installState, type TestPipeline, useTestPipeline } from './otel-test-pipeline.js';
 
 let pipeline: TestPipeline;
-beforeAll(() => {
-  pipeline = startTestPipeline();
-});
-afterAll(async () => {
-  await pipeline.shutdown();
+useTestPipeline((started) => {
+  pipeline = started;
 });
 beforeEach(() => {
-  pipeline.exporter.reset();
-  resetNamingMemory();
   setState(undefined);
 });
 afterEach(() => {

@@ -4,36 +4,19 @@
  * kept, objects logged twice, hostile entries, and the undo.
  */
 import { createRequire } from 'node:module';
-import { context } from '@opentelemetry/api';
-import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { TracerProvider } from '@opentelemetry/sdk-trace';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type * as Winston from 'winston';
 import { addTraceIdsToWinston, stampWinstonEntry } from '../src/logging/winston-trace-ids.js';
+import { traceIdsHarness } from './fixtures/trace-ids-harness.js';
 
 const winston = createRequire(import.meta.url)('winston') as typeof Winston;
 // winston exports its transport base class as `Transport`; its typings name the same class `transport`.
 const Transport = (winston as unknown as { Transport: new () => Winston.Logger['transports'][number] }).Transport;
 
-const contextManager = new AsyncLocalStorageContextManager();
-const tracer = new TracerProvider().getTracer('winston-trace-ids.test');
-
-beforeAll(() => {
-  context.setGlobalContextManager(contextManager.enable());
-});
-afterAll(() => {
-  context.disable();
-});
-
-let undo: (() => void) | undefined;
-afterEach(() => {
-  undo?.();
-  undo = undefined;
-});
+const harness = traceIdsHarness('winston-trace-ids.test');
 
 function enable(): void {
-  undo = addTraceIdsToWinston(winston);
-  expect(undo).toBeTypeOf('function');
+  harness.keepUndo(addTraceIdsToWinston(winston));
 }
 
 /** A transport keeping each formatted line (the `MESSAGE` the format produced). */
@@ -54,14 +37,7 @@ const parsed = (lines: Lines): Record<string, unknown>[] =>
   lines.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
 
 function inSpan(fn: () => void): { trace_id: string; span_id: string } {
-  return tracer.startActiveSpan('winston.test', (span) => {
-    try {
-      fn();
-      return { trace_id: span.spanContext().traceId, span_id: span.spanContext().spanId };
-    } finally {
-      span.end();
-    }
-  });
+  return harness.inSpan('winston.test', fn).ids;
 }
 
 describe('addTraceIdsToWinston', () => {
@@ -198,8 +174,7 @@ describe('addTraceIdsToWinston', () => {
     const again = addTraceIdsToWinston(winston);
     again?.();
     expect(winston.Logger.prototype.write).not.toBe(inherited);
-    undo?.();
-    undo = undefined;
+    harness.undoNow();
     expect(winston.Logger.prototype.write).toBe(inherited);
     expect(Object.hasOwn(winston.Logger.prototype, 'write')).toBe(false);
     const { logger, lines } = jsonLogger();
