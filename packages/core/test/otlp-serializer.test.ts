@@ -1,7 +1,8 @@
 /**
  * The core's OTLP span serializer writes the bytes the SDK's serializer writes for the same spans — SDK
  * spans of every shape and the lifecycle's request spans —, on the first export (encoding each attribute)
- * and on later ones (copying kept encodings), and a real collector-side decoder reads them back.
+ * and on later ones (copying kept encodings), and a real collector-side decoder reads them back. The batch
+ * encoder, which writes each item as it comes, makes the same request bytes.
  */
 import { context, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
 import { SeverityNumber } from '@opentelemetry/api-logs';
@@ -19,8 +20,9 @@ import {
 } from '@opentelemetry/sdk-trace';
 import { describe, expect, it } from 'vitest';
 import { type RequestSpan, RequestSpanFactory } from '../src/http/request-span.js';
+import { BatchEncoder } from '../src/otlp/batch-encoder.js';
 import { LogsSerializer } from '../src/otlp/logs-serializer.js';
-import { TraceSerializer } from '../src/otlp/trace-serializer.js';
+import { SharedEncodings, TraceSerializer } from '../src/otlp/trace-serializer.js';
 
 function makeSpans(): ReadableSpan[] {
   const exporter = new InMemorySpanExporter();
@@ -153,6 +155,54 @@ describe('the OTLP span serializer', () => {
   });
 });
 
+/** A batch encoder sharing nothing with the serializer it is compared to. */
+function spanEncoder(): BatchEncoder<ReadableSpan> {
+  const shared = new SharedEncodings();
+  return new BatchEncoder(shared, new TraceSerializer(() => undefined, shared).writeSpan);
+}
+
+describe('the OTLP batch encoder', () => {
+  it('makes, item by item, the bytes the SDK serializer makes of the whole batch', () => {
+    const spans = makeSpans();
+    const encoder = spanEncoder();
+    for (let round = 0; round < 3; round++) {
+      // Interleaved scopes: the groups keep first-seen order, as the SDK's serializer groups them.
+      const batch = round === 1 ? [...spans].reverse().slice(1) : spans;
+      for (const span of batch) encoder.add(span);
+      expect(encoder.count).toBe(batch.length);
+      const taken = encoder.take();
+      expect(taken?.count).toBe(batch.length);
+      expect(
+        Buffer.from(taken?.bytes ?? []).equals(
+          Buffer.from(ProtobufTraceSerializer.serializeRequest(batch) as Uint8Array),
+        ),
+      ).toBe(true);
+      expect(encoder.count).toBe(0);
+    }
+    expect(encoder.take()).toBeUndefined();
+  });
+
+  it('leaves no bytes of an item that fails to encode', () => {
+    const [good] = makeSpans() as [ReadableSpan];
+    const encoder = spanEncoder();
+    const broken = { ...good, spanContext: () => good.spanContext(), attributes: good.attributes } as ReadableSpan;
+    Object.defineProperty(broken, 'name', {
+      get() {
+        throw new Error('hostile getter');
+      },
+    });
+    encoder.add(good);
+    expect(() => encoder.add(broken)).toThrow('hostile getter');
+    encoder.add(good);
+    expect(encoder.count).toBe(2);
+    expect(
+      Buffer.from(encoder.take()?.bytes ?? []).equals(
+        Buffer.from(ProtobufTraceSerializer.serializeRequest([good, good]) as Uint8Array),
+      ),
+    ).toBe(true);
+  });
+});
+
 describe('the OTLP log serializer', () => {
   it('writes the SDK serializer’s bytes, first and on later exports', () => {
     const exporter = new InMemoryLogRecordExporter();
@@ -185,6 +235,12 @@ describe('the OTLP log serializer', () => {
     const expected = Buffer.from(ProtobufLogsSerializer.serializeRequest(records) as Uint8Array);
     for (let round = 0; round < 3; round++) {
       expect(Buffer.from(ours.serializeRequest(records)).equals(expected)).toBe(true);
+    }
+    const shared = new SharedEncodings();
+    const encoder = new BatchEncoder(shared, new LogsSerializer(() => undefined, shared).writeRecord);
+    for (let round = 0; round < 2; round++) {
+      for (const record of records) encoder.add(record);
+      expect(Buffer.from(encoder.take()?.bytes ?? []).equals(expected)).toBe(true);
     }
   });
 });

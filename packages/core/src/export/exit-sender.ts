@@ -3,10 +3,10 @@
  * `process.exit()` called by the application, or an uncaught exception. Node then runs only the synchronous
  * `exit` listeners, so an ordinary (asynchronous) export never leaves the process.
  *
- * In the `exit` listener, ended spans still queued in the batch processor (taken through its own synchronous
- * `forceFlush`) and the batches already handed to the exporter whose answer has not come back, and every log
- * record emitted but not yet acknowledged by the collector, are serialized to OTLP protobuf here, and one short-lived Node child process started with `spawnSync` sends
- * them to the collector (gRPC over `node:http2`, or http/protobuf) and exits. The parent blocks on it for at
+ * In the `exit` listener, every span and log record request not yet acknowledged by the collector — waiting,
+ * in flight, or still being filled — is taken from the export queues (encoded-queue.ts: already OTLP
+ * protobuf), and one short-lived Node child process started with `spawnSync` sends them to the collector (gRPC
+ * over `node:http2`, or http/protobuf) and exits. The parent blocks on it for at
  * most {@link EXIT_EXPORT_TIMEOUT_MS}. A child process is used rather than a worker thread because it needs
  * nothing from the dying process (no event loop turn, no thread start-up inside `exit`), and a hung collector
  * cannot keep it alive past the timeout.
@@ -17,12 +17,9 @@
  * in flight is sent again, so a collector may receive it twice (at-least-once at exit, never lost by us).
  */
 import { spawnSync } from 'node:child_process';
-import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
-import type { ReadableSpan, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { OtlpProtocol } from '../config/types.js';
-import { LogsSerializer } from '../otlp/logs-serializer.js';
-import { TraceSerializer } from '../otlp/trace-serializer.js';
-import type { ExitCaptureExporter, PendingLogRecords } from './exit-capture.js';
+import type { EncodedBatch } from '../otlp/batch-encoder.js';
+import type { PendingRequests } from './encoded-queue.js';
 
 /** Longest time the exit may be held up by the synchronous export. */
 export const EXIT_EXPORT_TIMEOUT_MS = 2000;
@@ -32,10 +29,10 @@ export interface ExitExportSources {
   /** Collector base URL (`http://host:port`). */
   readonly endpoint: string;
   readonly protocol: OtlpProtocol;
-  /** The span batch processor and the capture in front of its exporter, when spans go to OTLP. */
-  readonly spans?: { readonly processor: SpanProcessor; readonly exporter: ExitCaptureExporter<ReadableSpan[]> };
-  /** The records emitted and not yet acknowledged, when logs go to OTLP. */
-  readonly logs?: PendingLogRecords;
+  /** The span requests not yet acknowledged, when spans go to OTLP. */
+  readonly spans?: PendingRequests;
+  /** The log record requests not yet acknowledged, when logs go to OTLP. */
+  readonly logs?: PendingRequests;
   /** True when the collector is known to be down: then nothing is attempted. */
   readonly isDown: () => boolean;
 }
@@ -186,16 +183,16 @@ export function exportPendingSync(
   timeoutMs: number = EXIT_EXPORT_TIMEOUT_MS,
 ): ExitExportReport {
   try {
-    const spans = sources.spans
-      ? sources.spans.exporter.capture(() => void sources.spans?.processor.forceFlush().catch(noop)).flat()
-      : [];
-    const logRecords = sources.logs ? sources.logs.take() : [];
-    if (spans.length === 0 && logRecords.length === 0) return { spans: 0, logs: 0, outcome: 'nothing' };
-    if (sources.isDown()) return { spans: spans.length, logs: logRecords.length, outcome: 'skipped' };
+    const spanBatches = sources.spans?.takePending() ?? [];
+    const logBatches = sources.logs?.takePending() ?? [];
+    const spans = countOf(spanBatches);
+    const logs = countOf(logBatches);
+    if (spans === 0 && logs === 0) return { spans: 0, logs: 0, outcome: 'nothing' };
+    if (sources.isDown()) return { spans, logs, outcome: 'skipped' };
     const requests: ExitRequest[] = [];
-    const traceRequest = spans.length > 0 ? request(sources, 'traces', serializeSpans(spans), env) : undefined;
+    const traceRequest = spans > 0 ? request(sources, 'traces', merged(spanBatches), env) : undefined;
     if (traceRequest) requests.push(traceRequest);
-    const logRequest = logRecords.length > 0 ? request(sources, 'logs', serializeLogs(logRecords), env) : undefined;
+    const logRequest = logs > 0 ? request(sources, 'logs', merged(logBatches), env) : undefined;
     if (logRequest) requests.push(logRequest);
     const result = spawnSync(process.execPath, ['-e', SENDER_SOURCE], {
       input: frame(requests),
@@ -204,34 +201,22 @@ export function exportPendingSync(
       timeout: timeoutMs,
       windowsHide: true,
     });
-    return {
-      spans: spans.length,
-      logs: logRecords.length,
-      outcome: result.status === 0 && requests.length > 0 ? 'sent' : 'failed',
-    };
+    return { spans, logs, outcome: result.status === 0 && requests.length > 0 ? 'sent' : 'failed' };
   } catch {
     return { spans: 0, logs: 0, outcome: 'failed' };
   }
 }
 
-// The core's own encoders (the SDK's bytes): the SDK's serializer module need not be loaded with the core.
-// The collector's answer to an exit-time request is not read.
-const ignoreResponse = (): undefined => undefined;
-
-function serializeSpans(spans: ReadableSpan[]): Uint8Array | undefined {
-  try {
-    return new TraceSerializer(ignoreResponse).serializeRequest(spans);
-  } catch {
-    return undefined;
-  }
+function countOf(batches: readonly EncodedBatch[]): number {
+  let count = 0;
+  for (const batch of batches) count += batch.count;
+  return count;
 }
 
-function serializeLogs(records: ReadableLogRecord[]): Uint8Array | undefined {
-  try {
-    return new LogsSerializer(ignoreResponse).serializeRequest(records);
-  } catch {
-    return undefined;
-  }
+/**
+ * One request of every batch: concatenated protobuf messages are their merge, and the repeated
+ * `resource_spans` / `resource_logs` fields of the requests follow each other.
+ */
+function merged(batches: readonly EncodedBatch[]): Uint8Array {
+  return batches.length === 1 ? (batches[0] as EncodedBatch).bytes : Buffer.concat(batches.map((b) => b.bytes));
 }
-
-function noop(): void {}

@@ -96,6 +96,18 @@ export class ExportHealth {
   /** Records a failed export of `items` items of `signal`. Warns only if this starts an outage. */
   failed(signal: SignalName, error: unknown, items: number): void {
     this.attemptEnded();
+    this.lost(signal, error, items);
+  }
+
+  /**
+   * Records `items` items of `signal` dropped because the queue in front of this destination is full (its
+   * exports do not keep up): an outage like a failed export, without ending an attempt.
+   */
+  overflowed(signal: SignalName, reason: Error, items: number): void {
+    this.lost(signal, reason, items);
+  }
+
+  private lost(signal: SignalName, error: unknown, items: number): void {
     this.droppedTotal[signal] += items;
     this.droppedInOutage += items;
     if (this.state === 'down') return;

@@ -3,7 +3,7 @@
  * http/protobuf), Zipkin or nowhere; metrics and log records to OTLP when it is on. Network exporters are
  * imported lazily (see resilient-exporter.ts), and every queue is bounded.
  */
-import { BatchLogRecordProcessor, type LogRecordProcessor, type ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { LogRecordProcessor, ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import { PeriodicExportingMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import {
   BatchSpanProcessor,
@@ -14,22 +14,28 @@ import {
 import type { Config } from '../config/types.js';
 import type { MetricCellStore } from '../metrics/cell-store.js';
 import type { Notices } from '../notices.js';
+import { BatchEncoder, type EncodedBatch } from '../otlp/batch-encoder.js';
 import { LogsSerializer } from '../otlp/logs-serializer.js';
-import { type OtlpSerializer, TraceSerializer } from '../otlp/trace-serializer.js';
+import { type Grouped, type OtlpSerializer, SharedEncodings, TraceSerializer } from '../otlp/trace-serializer.js';
 import { CompactConsoleSpanExporter } from './console-span-exporter.js';
-import { ExitCaptureExporter, PendingLogRecords } from './exit-capture.js';
+import { EncodedQueue, EncodingLogRecordProcessor, EncodingSpanProcessor } from './encoded-queue.js';
 import type { ExitExportSources } from './exit-sender.js';
 import { ExportHealth } from './export-health.js';
 import { BoundedMemorySpanExporter } from './memory-exporters.js';
 import { withOwnedAgents } from './owned-http-agent.js';
 import { type ExporterLike, ResilientExporter } from './resilient-exporter.js';
 
-/** Queue and batch sizes of the batching processors: full queues drop (and count) instead of growing. */
+/**
+ * Batch sizes and bounds of the export queues: full queues drop (and count) instead of growing. The OTLP
+ * queues (encoded-queue.ts) hold encoded requests, bounded by bytes; Zipkin's batch processor holds spans,
+ * bounded by count.
+ */
 export const QUEUE_LIMITS = Object.freeze({
   maxQueueSize: 2048,
   maxExportBatchSize: 512,
   scheduledDelayMillis: 1000,
   exportTimeoutMillis: 10_000,
+  maxQueuedBytes: 4 * 1024 * 1024,
 });
 
 /** Timeout of one OTLP export, retries included; `OTEL_EXPORTER_OTLP_TIMEOUT` overrides it. */
@@ -55,7 +61,7 @@ export interface PipelineExporters {
   readonly logProcessor: LogRecordProcessor | undefined;
   /** Health of each network destination (one per collector). */
   readonly healths: readonly ExportHealth[];
-  /** What a synchronous export at exit can reach (exit-capture.ts, exit-sender.ts), when spans or logs go to OTLP. */
+  /** What a synchronous export at exit can reach (encoded-queue.ts, exit-sender.ts), when spans or logs go to OTLP. */
   readonly exitExport: ExitExportSources | undefined;
 }
 
@@ -82,22 +88,32 @@ function signalUrl(base: string, signal: 'traces' | 'metrics' | 'logs'): string 
  * heaviest dependency of the pipeline; a config using http/protobuf never pays for it.
  */
 /** What differs between the span and the log OTLP exporters. */
-interface OtlpSignal<Item> {
+interface OtlpSignal<Item extends Grouped> {
   readonly signal: 'TRACES' | 'LOGS';
   readonly path: 'traces' | 'logs';
   readonly grpcService: string;
   readonly grpcMethod: string;
-  serializer(transformer: typeof import('@opentelemetry/otlp-transformer')): OtlpSerializer<Item[], unknown>;
-  metricsHelper(transformer: typeof import('@opentelemetry/otlp-transformer')): unknown;
+  /** The item name of the SDK's exporter self-metrics. */
+  readonly itemName: 'span' | 'log';
+  deserializeResponse(transformer: typeof import('@opentelemetry/otlp-transformer')): (data: Uint8Array) => unknown;
+  /** A new encoder of this signal's requests. */
+  encoder(): BatchEncoder<Item>;
 }
+
+// The encoders never read a response.
+const noResponse = (): undefined => undefined;
 
 const SPANS: OtlpSignal<ReadableSpan> = {
   signal: 'TRACES',
   path: 'traces',
   grpcService: 'TraceExportService',
   grpcMethod: '/opentelemetry.proto.collector.trace.v1.TraceService/Export',
-  serializer: (t) => new TraceSerializer(t.ProtobufTraceSerializer.deserializeResponse),
-  metricsHelper: (t) => t.TraceExporterMetricsHelper,
+  itemName: 'span',
+  deserializeResponse: (t) => t.ProtobufTraceSerializer.deserializeResponse,
+  encoder() {
+    const shared = new SharedEncodings();
+    return new BatchEncoder(shared, new TraceSerializer(noResponse, shared).writeSpan);
+  },
 };
 
 const LOGS: OtlpSignal<ReadableLogRecord> = {
@@ -105,21 +121,36 @@ const LOGS: OtlpSignal<ReadableLogRecord> = {
   path: 'logs',
   grpcService: 'LogsExportService',
   grpcMethod: '/opentelemetry.proto.collector.logs.v1.LogsService/Export',
-  serializer: (t) => new LogsSerializer(t.ProtobufLogsSerializer.deserializeResponse),
-  metricsHelper: (t) => t.LogsExporterMetricsHelper,
+  itemName: 'log',
+  deserializeResponse: (t) => t.ProtobufLogsSerializer.deserializeResponse,
+  encoder() {
+    const shared = new SharedEncodings();
+    return new BatchEncoder(shared, new LogsSerializer(noResponse, shared).writeRecord);
+  },
 };
 
+const countBatch = (batch: EncodedBatch): number => batch.count;
+
 /**
- * The SDK's OTLP exporter of a signal, with each request encoded by the core's serializer
- * (otlp/trace-serializer.ts, otlp/logs-serializer.ts: the SDK's bytes, a fraction of the work). Built from the
- * public parts the SDK's own exporter classes are made of; gRPC or http/protobuf per the config.
+ * The SDK's OTLP exporter of a signal, sending requests already encoded by the core (otlp/batch-encoder.ts:
+ * the SDK serializer's bytes, encoded as the items end). Built from the public parts the SDK's own exporter
+ * classes are made of; gRPC or http/protobuf per the config.
  */
-function otlpLoader<Item>(
+function otlpLoader<Item extends Grouped>(
   config: Config,
   timeoutMillis: number,
   kind: OtlpSignal<Item>,
-): () => Promise<ExporterLike<Item[]>> {
-  type Delegate = ConstructorParameters<typeof import('@opentelemetry/otlp-exporter-base').OTLPExporterBase<Item[]>>[0];
+): () => Promise<ExporterLike<EncodedBatch>> {
+  type Delegate = ConstructorParameters<
+    typeof import('@opentelemetry/otlp-exporter-base').OTLPExporterBase<EncodedBatch>
+  >[0];
+  const serializer = (
+    transformer: typeof import('@opentelemetry/otlp-transformer'),
+  ): OtlpSerializer<EncodedBatch, unknown> => ({
+    serializeRequest: (batch) => batch.bytes,
+    deserializeResponse: kind.deserializeResponse(transformer),
+  });
+  const metricsHelper = { name: kind.itemName, countItems: countBatch };
   if (config.otlpProtocol === 'grpc') {
     return async () => {
       const [{ OTLPExporterBase }, grpc, transformer] = await Promise.all([
@@ -129,14 +160,14 @@ function otlpLoader<Item>(
       ]);
       const delegate = grpc.createOtlpGrpcExportDelegate(
         grpc.convertLegacyOtlpGrpcOptions({ url: config.otlpEndpoint, timeoutMillis }, kind.signal),
-        kind.serializer(transformer) as Parameters<typeof grpc.createOtlpGrpcExportDelegate>[1],
+        serializer(transformer) as Parameters<typeof grpc.createOtlpGrpcExportDelegate>[1],
         `otlp_grpc_${kind.signal === 'TRACES' ? 'span' : 'log'}_exporter`,
-        kind.metricsHelper(transformer) as Parameters<typeof grpc.createOtlpGrpcExportDelegate>[3],
+        metricsHelper as Parameters<typeof grpc.createOtlpGrpcExportDelegate>[3],
         undefined,
         kind.grpcService,
         kind.grpcMethod,
       );
-      return new OTLPExporterBase<Item[]>(delegate as Delegate);
+      return new OTLPExporterBase<EncodedBatch>(delegate as Delegate);
     };
   }
   return async () => {
@@ -153,12 +184,12 @@ function otlpLoader<Item>(
           `v1/${kind.path}`,
           { 'Content-Type': 'application/x-protobuf' },
         ),
-        kind.serializer(transformer) as Parameters<typeof http.createOtlpHttpExportDelegate>[1],
+        serializer(transformer) as Parameters<typeof http.createOtlpHttpExportDelegate>[1],
         `otlp_http_${kind.signal === 'TRACES' ? 'span' : 'log'}_exporter`,
-        kind.metricsHelper(transformer) as Parameters<typeof http.createOtlpHttpExportDelegate>[3],
+        metricsHelper as Parameters<typeof http.createOtlpHttpExportDelegate>[3],
         undefined,
       );
-      return new OTLPExporterBase<Item[]>(delegate as Delegate);
+      return new OTLPExporterBase<EncodedBatch>(delegate as Delegate);
     });
   };
 }
@@ -222,6 +253,23 @@ export function createExporters(
     return health;
   };
 
+  // A signal's OTLP queue: requests encoded as items end, sent through the resilient exporter; the oldest
+  // dropped past the byte bound count as a failed export (one warning per outage, from the health).
+  const otlpQueue = <Item extends Grouped>(
+    signal: 'traces' | 'logs',
+    kind: OtlpSignal<Item>,
+    health: ExportHealth,
+  ): EncodedQueue<Item> => {
+    const exporter = new ResilientExporter(signal, otlpLoader(config, timeoutMillis, kind), health, countBatch);
+    exporter.preload();
+    const full = new Error(
+      `the export queue is full (${QUEUE_LIMITS.maxQueuedBytes / 1048576} MiB waiting): the oldest requests are dropped`,
+    );
+    return new EncodedQueue(kind.encoder(), exporter, { ...QUEUE_LIMITS, ...outlive(timeoutMillis) }, (items) =>
+      health.overflowed(signal, full, items),
+    );
+  };
+
   let spanProcessor: SpanProcessor | undefined;
   let exitSpans: ExitExportSources['spans'];
   let exitLogs: ExitExportSources['logs'];
@@ -236,17 +284,9 @@ export function createExporters(
       spanProcessor = new SimpleSpanProcessor({ exporter: memorySpans });
       break;
     case 'otlp': {
-      const exporter = new ResilientExporter(
-        'traces',
-        otlpLoader(config, timeoutMillis, SPANS),
-        otlpHealth(),
-        countArray,
-      );
-      exporter.preload();
-      // Between the processor and the exporter: what is queued or in flight can still leave at exit.
-      const captured = new ExitCaptureExporter(exporter);
-      spanProcessor = new BatchSpanProcessor({ exporter: captured, ...QUEUE_LIMITS, ...outlive(timeoutMillis) });
-      exitSpans = { processor: spanProcessor, exporter: captured };
+      const queue = otlpQueue('traces', SPANS, otlpHealth());
+      spanProcessor = new EncodingSpanProcessor(queue);
+      exitSpans = queue;
       break;
     }
     case 'zipkin': {
@@ -283,20 +323,9 @@ export function createExporters(
       metricProducers: cells ? [cells.producer((type) => reader.selectAggregationTemporality(type))] : [],
     });
     metricReader = reader;
-    const logExporter = new ResilientExporter(
-      'logs',
-      otlpLoader(config, timeoutMillis, LOGS),
-      otlpHealth(),
-      countArray,
-    );
-    logExporter.preload();
-    // Records stay known until acknowledged, so the ones still pending can leave at exit.
-    let pending: PendingLogRecords | undefined;
-    const settledLogs = new ExitCaptureExporter(logExporter, (records) => pending?.settled(records));
-    const batch = new BatchLogRecordProcessor({ exporter: settledLogs, ...QUEUE_LIMITS, ...outlive(timeoutMillis) });
-    pending = new PendingLogRecords(batch, QUEUE_LIMITS.maxQueueSize + 2 * QUEUE_LIMITS.maxExportBatchSize);
-    logProcessor = pending;
-    exitLogs = pending;
+    const queue = otlpQueue('logs', LOGS, otlpHealth());
+    logProcessor = new EncodingLogRecordProcessor(queue);
+    exitLogs = queue;
   }
 
   const exitExport: ExitExportSources | undefined =

@@ -28,8 +28,8 @@ export class LogsSerializer<Response> implements OtlpSerializer<ReadableLogRecor
     return serializeGrouped(this.shared, records, this.writeRecord);
   }
 
-  private readonly writeRecord = (writer: ProtobufWriter, record: ReadableLogRecord): void =>
-    this.record(writer, record);
+  /** Writes one log record as a length-delimited message (its tag not included). */
+  readonly writeRecord = (writer: ProtobufWriter, record: ReadableLogRecord): void => this.record(writer, record);
 
   private record(writer: ProtobufWriter, record: ReadableLogRecord): void {
     const start = writer.begin();

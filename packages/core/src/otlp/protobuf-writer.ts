@@ -23,8 +23,13 @@ export function varintSize(value: number): number {
 
 /** The protobuf writer. Reused across exports: {@link ProtobufWriter.reset} before each, {@link ProtobufWriter.finish} after. */
 export class ProtobufWriter {
-  buffer: Buffer = Buffer.allocUnsafe(INITIAL_SIZE);
+  buffer: Buffer;
   pos = 0;
+
+  /** @param initialSize bytes allocated up front; the buffer doubles as needed. */
+  constructor(initialSize: number = INITIAL_SIZE) {
+    this.buffer = Buffer.allocUnsafe(initialSize);
+  }
 
   reset(): void {
     this.pos = 0;

@@ -81,7 +81,7 @@ export class SharedEncodings {
   }
 }
 
-/** Groups items by resource, then by scope, by identity (as the SDK's serializer does). */
+/** Groups items by resource, then by scope, by identity, in first-seen order (as the SDK's serializer does). */
 function groupByResourceAndScope<T extends Grouped>(
   items: readonly T[],
 ): Map<Resource, Map<InstrumentationScope, T[]>> {
@@ -103,7 +103,7 @@ function groupByResourceAndScope<T extends Grouped>(
 }
 
 /** What an export request groups: spans and log records. */
-interface Grouped {
+export interface Grouped {
   readonly resource: Resource;
   readonly instrumentationScope: InstrumentationScope;
 }
@@ -166,7 +166,8 @@ export class TraceSerializer<Response> implements OtlpSerializer<ReadableSpan[],
     return serializeGrouped(this.shared, spans, this.writeSpan);
   }
 
-  private readonly writeSpan = (writer: ProtobufWriter, span: ReadableSpan): void => this.span(writer, span);
+  /** Writes one span as a length-delimited message (its tag not included). */
+  readonly writeSpan = (writer: ProtobufWriter, span: ReadableSpan): void => this.span(writer, span);
 
   private span(writer: ProtobufWriter, span: ReadableSpan): void {
     const start = writer.begin();
