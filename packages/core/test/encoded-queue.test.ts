@@ -7,8 +7,9 @@
  */
 
 import { decodeTraces } from '@autotelemetry/test-utils';
-import { ROOT_CONTEXT, SpanKind, TraceFlags } from '@opentelemetry/api';
-import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
+import { context, ROOT_CONTEXT, SpanKind, TraceFlags } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { type ExportResult, ExportResultCode, isTracingSuppressed } from '@opentelemetry/core';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   AlwaysOnSampler,
@@ -212,6 +213,28 @@ describe('the encoded export queue', () => {
     endSpans(processor, 1, 'after');
     expect(queue.takePending().flatMap(names)).toEqual(['before-0', 'after-0']);
     expect(dropped).toEqual([1]);
+  });
+
+  it("exports with tracing suppressed, so the export's own request makes no span", () => {
+    const manager = new AsyncLocalStorageContextManager().enable();
+    context.setGlobalContextManager(manager);
+    try {
+      const suppressed: boolean[] = [];
+      const exporter = new HeldExporter(true);
+      const spy = {
+        export: (batch: EncodedBatch, done: (result: ExportResult) => void) => {
+          suppressed.push(isTracingSuppressed(context.active()));
+          exporter.export(batch, done);
+        },
+        shutdown: () => exporter.shutdown(),
+      };
+      const queue = new EncodedQueue(encoder(), spy, LIMITS, () => {});
+      endSpans(new EncodingSpanProcessor(queue), 3);
+      expect(suppressed).toEqual([true]);
+      expect(isTracingSuppressed(context.active())).toBe(false);
+    } finally {
+      context.disable();
+    }
   });
 
   it('flushes at shutdown, then shuts the exporter down and takes no more', async () => {

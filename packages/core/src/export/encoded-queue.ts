@@ -12,8 +12,8 @@
  * What is pending — the requests waiting, the one in flight and the items not yet sealed — can be taken
  * synchronously for the exit export (exit-sender.ts).
  */
-import type { Context } from '@opentelemetry/api';
-import { TraceFlags } from '@opentelemetry/api';
+import { type Context, context, TraceFlags } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { BatchEncoder, EncodedBatch } from '../otlp/batch-encoder.js';
@@ -131,7 +131,8 @@ export class EncodedQueue<T extends Grouped> implements PendingRequests {
     const timeout = setTimeout(done, this.limits.exportTimeoutMillis);
     timeout.unref();
     try {
-      this.exporter.export(batch, done);
+      // The export's own calls (an HTTP or gRPC request) are not traced, as the SDK's batch processors ensure.
+      context.with(suppressTracing(context.active()), () => this.exporter.export(batch, done));
     } catch {
       done();
     }
