@@ -37,6 +37,8 @@ export interface LoadSpec {
   readonly distinct?: number;
   /** Key of the load this one's ratios are taken to; absent for a baseline. */
   readonly baseline?: string;
+  /** Requests per second offered (load.ts); unset: as many as the server answers. */
+  readonly rate?: number;
 }
 
 /** A set of servers measured together. */
@@ -74,6 +76,8 @@ export interface LoadFigures {
   readonly key: string;
   readonly label: string;
   readonly baseline: string | undefined;
+  /** The offered rate, for a fixed-rate load. */
+  readonly rate?: number;
   readonly windows: readonly Window[];
   readonly rps: number;
   readonly p50Ms: number;
@@ -233,6 +237,7 @@ async function measureWindow(
     durationSec,
     connections: options.connections,
     ...(load.distinct !== undefined ? { distinct: load.distinct } : {}),
+    ...(load.rate !== undefined ? { rate: load.rate } : {}),
   });
   const windowDone = nextMessage<{ cpuUs: number; rssPeak: number }>(server.child, 'window', server.key);
   server.child.send('stop');
@@ -301,6 +306,7 @@ function figures(load: LoadSpec, all: ReadonlyMap<string, Window[]>): LoadFigure
     key: load.key,
     label: load.label,
     baseline: load.baseline,
+    ...(load.rate !== undefined ? { rate: load.rate } : {}),
     windows,
     rps: median(windows.map((w) => w.rps)),
     p50Ms: median(windows.map((w) => w.p50Ms)),

@@ -2,7 +2,8 @@
  * The HTTP load generator: wrk when it is on the machine (a C program, so it takes little of the CPU the
  * server under test needs — `scripts/ensure-bench-tools.sh` installs it), else autocannon in this process.
  * Both keep a fixed number of connections busy for a fixed time and report completed requests and latency
- * percentiles.
+ * percentiles. A window with a fixed rate (`rate`) is always autocannon's (wrk cannot pace its requests): every
+ * contender then serves the same load, so their CPU per request compares work for equal work.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -28,6 +29,8 @@ export interface LoadOptions {
   readonly distinct?: number;
   readonly durationSec: number;
   readonly connections: number;
+  /** Requests per second offered over all connections; unset: as many as the server answers. */
+  readonly rate?: number;
 }
 
 /** Which generator this run uses. */
@@ -56,7 +59,7 @@ export function useLoadGenerator(name: LoadGeneratorName): void {
 
 /** Runs one load window. */
 export function runLoad(options: LoadOptions): Promise<LoadResult> {
-  return loadGenerator() === 'wrk' ? runWrk(options) : runAutocannon(options);
+  return loadGenerator() === 'wrk' && options.rate === undefined ? runWrk(options) : runAutocannon(options);
 }
 
 const UNIT_MS: Readonly<Record<string, number>> = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
@@ -135,6 +138,7 @@ async function runAutocannon(options: LoadOptions): Promise<LoadResult> {
     url: `http://127.0.0.1:${options.port}`,
     connections: options.connections,
     duration: options.durationSec,
+    ...(options.rate !== undefined ? { overallRate: options.rate } : {}),
     requests: [
       distinct === undefined
         ? { method: 'GET', path: options.path }

@@ -5,7 +5,7 @@ import type { ColdStartResult } from './cold-start.ts';
 import { type Comparison, markdownTable } from './harness.ts';
 import type { GroupResult, LoadFigures } from './http.ts';
 import { describePinning, type PinningPlan } from './pinning.ts';
-import { DISTINCT_URLS, MANY_ROUTES } from './scenarios.ts';
+import { DATABASE_FIXED_RATE, DATABASE_GROUP, DISTINCT_URLS, MANY_ROUTES } from './scenarios.ts';
 
 /** Where and how a run was taken. */
 export interface RunEnvironment {
@@ -100,8 +100,9 @@ export function goalChecks(results: SuiteResults): GoalCheck[] {
     );
   }
   for (const [framework, title, goal] of [
-    ['express', 'Express', 20],
+    ['express', 'Express', 15],
     ['fastify', 'Fastify', 10],
+    ['nest', 'Nest', 15],
   ] as const) {
     checks.push(
       check(
@@ -180,6 +181,23 @@ export function goalChecks(results: SuiteResults): GoalCheck[] {
       ),
     );
   }
+  // Issue 17: the libraries' spans, ours against the official instrumentations' added CPU.
+  for (const [suffix, how] of [
+    ['', 'as fast as answered'],
+    ['-fixed', `at ${f0(DATABASE_FIXED_RATE)} rps`],
+  ] as const) {
+    const ours = load(results, DATABASE_GROUP, `ours${suffix}`)?.cpuAddedUs;
+    const official = load(results, DATABASE_GROUP, `official${suffix}`)?.cpuAddedUs;
+    checks.push(
+      check(
+        `CPU added, pg + Redis handler, ours ÷ official (${how})`,
+        '≤ 0.50',
+        ours === undefined || official === undefined || official <= 0 ? undefined : ours / official,
+        f2,
+        (v) => v <= 0.5,
+      ),
+    );
+  }
   return checks;
 }
 
@@ -226,7 +244,7 @@ export function summaryTable(results: SuiteResults): string {
     const ours = group.loads.find((l) => l.key === 'ours');
     if (ours === undefined) continue;
     const bare = group.loads.find((l) => l.key === ours.baseline);
-    const officials = group.loads.filter((l) => l.key.startsWith('official'));
+    const officials = group.loads.filter((l) => l.key.startsWith('official') && l.rate === undefined);
     const official = officials.map((o) => `${cell(o)}${o.key === 'official' ? '' : ' with pino-http'}`);
     lines.push(
       `| ${group.title} | ${bare === undefined ? 'n/a' : f0(bare.rps)} | ${cell(ours)} | ${official.join('<br>')} |`,
