@@ -23,7 +23,7 @@ if (values.readme) {
       '',
       summaryTable(results),
       '',
-      '| goal (issue 12) | target | measured | |',
+      '| goal (issues 12, 17, 19) | target | measured | |',
       '|---|---|---:|---|',
       ...goalChecks(results).map((c) => `| ${c.measure} | ${c.goal} | ${c.measured} | ${verdict(c.met)} |`),
     ].join('\n'),
