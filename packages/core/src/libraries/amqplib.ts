@@ -41,6 +41,7 @@ import {
 import type { InstrumentationBase } from '@opentelemetry/instrumentation';
 import { failSpan } from './channel-spans.js';
 import type { LoadedPackage } from './module-watch.js';
+import { undoInReverse } from './otel-patch.js';
 
 export const RABBITMQ_SYSTEM = 'rabbitmq';
 
@@ -337,7 +338,5 @@ export function trackChannels(loaded: LoadedPackage): () => void {
       ),
     );
   }
-  return () => {
-    for (const step of undo.reverse()) step();
-  };
+  return undoInReverse(undo);
 }

@@ -34,7 +34,7 @@ import {
 import { isTracingSuppressed } from '@opentelemetry/core';
 import type { InstrumentationBase } from '@opentelemetry/instrumentation';
 import type { LoadedPackage } from './module-watch.js';
-import { patchLoadedPackage } from './otel-patch.js';
+import { patchLoadedPackage, undoInReverse } from './otel-patch.js';
 
 export const GRPC_SYSTEM = 'grpc';
 
@@ -340,16 +340,7 @@ export function instrumentGrpc(
   if (unpatchServer !== undefined) undo.push(unpatchServer);
   const unpatchChannel = patchChannel(exports, tracer);
   if (unpatchChannel !== undefined) undo.push(unpatchChannel);
-  if (undo.length === 0) return undefined;
-  return () => {
-    for (const step of undo.reverse()) {
-      try {
-        step();
-      } catch {
-        // Best effort, as for the other patches.
-      }
-    }
-  };
+  return undo.length === 0 ? undefined : undoInReverse(undo);
 }
 
 /**

@@ -48,13 +48,21 @@ export function patchLoadedPackage(
       undo.push(() => file.unpatch(exports, loaded.version));
     }
   }
-  if (undo.length === 0) return undefined;
+  return undo.length === 0 ? undefined : undoInReverse(undo);
+}
+
+/**
+ * The undo of several patches: each step in reverse order (the last patch made is the first undone), best
+ * effort — a step that throws leaves the others to run; a later start patches again over whatever is left.
+ */
+export function undoInReverse(steps: ReadonlyArray<() => void>): () => void {
+  const reversed = [...steps].reverse();
   return () => {
-    for (const step of undo.reverse()) {
+    for (const step of reversed) {
       try {
         step();
       } catch {
-        // Unpatching is best effort; a later start patches again over whatever is left.
+        // Best effort.
       }
     }
   };

@@ -51,6 +51,7 @@ import {
 import type { InstrumentationBase } from '@opentelemetry/instrumentation';
 import { errorType, failSpan, redactedException } from './channel-spans.js';
 import type { LoadedPackage } from './module-watch.js';
+import { undoInReverse } from './otel-patch.js';
 import { REDIS_SYSTEM, redactRedisError } from './redis.js';
 
 /** The versions of `@redis/client` patched (node-redis 4.1 – 4.7); 5.12 and later publish channels. */
@@ -525,13 +526,5 @@ export function reattachCommands(loaded: LoadedPackage, tracer: Tracer): () => v
     const connect = proto.connect as Wrapped | undefined;
     if (connect?.__wrapped === true && typeof connect.__original === 'function') proto.connect = connect.__original;
   });
-  return () => {
-    for (const step of undo.reverse()) {
-      try {
-        step();
-      } catch {
-        // Best effort, as for the instrumentation's own undo.
-      }
-    }
-  };
+  return undoInReverse(undo);
 }
