@@ -157,7 +157,7 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     });
   }
   function ms(value) {
-    if (value === null || value === undefined) return '–';
+    if (value === null || value === undefined) return '\u2013';
     if (value >= 1000) return (value / 1000).toFixed(2) + ' s';
     if (value >= 10) return value.toFixed(0) + ' ms';
     return value.toFixed(value >= 1 ? 1 : 2) + ' ms';
@@ -179,7 +179,7 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     var box = $('charts');
     names.forEach(function (name) {
       var unit = (CHART_UNITS[name] || [name])[0];
-      var value = el('span', { className: 'value', text: '–' });
+      var value = el('span', { className: 'value', text: '\u2013' });
       var svg = svgEl('svg', { viewBox: '0 0 120 40', preserveAspectRatio: 'none', role: 'img', 'aria-label': name });
       var line = svgEl('polyline', { points: '' });
       svg.appendChild(line);
@@ -206,7 +206,7 @@ export const PAGE_SCRIPT = String.raw`'use strict';
       });
       chart.line.setAttribute('points', points.join(' '));
       var last = values.length > 0 ? values[values.length - 1] : null;
-      chart.value.textContent = last === null || last === undefined ? '–' : (Math.round(last * 100) / 100).toString();
+      chart.value.textContent = last === null || last === undefined ? '\u2013' : (Math.round(last * 100) / 100).toString();
       chart.root.setAttribute('data-samples', String(values.length));
       chart.root.setAttribute('data-last', last === null || last === undefined ? '' : String(last));
     });
@@ -297,8 +297,8 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     $('detail').hidden = false;
     var s = trace.summary;
     $('detail-title').textContent = s.name;
-    $('detail-meta').textContent = 'trace ' + s.traceId + ' · ' + ms(s.durationMs) + ' · ' + trace.spans.length + ' spans' +
-      (trace.droppedSpans ? ' (' + trace.droppedSpans + ' more not kept)' : '') + ' · ' + trace.logs.length + ' log lines';
+    $('detail-meta').textContent = 'trace ' + s.traceId + ' \u00b7 ' + ms(s.durationMs) + ' \u00b7 ' + trace.spans.length + ' spans' +
+      (trace.droppedSpans ? ' (' + trace.droppedSpans + ' more not kept)' : '') + ' \u00b7 ' + trace.logs.length + ' log lines';
     var tree = spanTree(trace.spans);
     var t0 = Infinity; var t1 = -Infinity;
     trace.spans.forEach(function (span) { t0 = Math.min(t0, span.startMs); t1 = Math.max(t1, span.startMs + span.durationMs); });
@@ -339,8 +339,8 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     if (!span) { box.replaceChildren(); return; }
     var parts = [
       el('h3', { text: span.kind + ' ' + span.name }),
-      el('p', { className: 'note', text: 'span ' + span.spanId + (span.parentSpanId ? ' · parent ' + span.parentSpanId : '') +
-        ' · ' + ms(span.durationMs) + ' · status ' + span.status + (span.statusMessage ? ' (' + span.statusMessage + ')' : '') + ' · ' + span.scope }),
+      el('p', { className: 'note', text: 'span ' + span.spanId + (span.parentSpanId ? ' \u00b7 parent ' + span.parentSpanId : '') +
+        ' \u00b7 ' + ms(span.durationMs) + ' \u00b7 status ' + span.status + (span.statusMessage ? ' (' + span.statusMessage + ')' : '') + ' \u00b7 ' + span.scope }),
       kv(span.attributes)
     ];
     span.events.forEach(function (event) {
@@ -387,7 +387,7 @@ export const PAGE_SCRIPT = String.raw`'use strict';
       ops.replaceChildren.apply(ops, r.operations.slice().reverse().map(function (o) {
         var row = el('tr', { className: 'trace', 'data-trace-id': o.traceId }, [
           el('td', { text: clock(o.startMs) }), el('td', { text: o.name }),
-          el('td', { className: 'num', text: o.rows === undefined ? '–' : String(o.rows) }),
+          el('td', { className: 'num', text: o.rows === undefined ? '\u2013' : String(o.rows) }),
           el('td', { className: 'num', text: ms(o.durationMs) }), el('td', { className: 'st-' + o.status, text: o.status })
         ]);
         row.addEventListener('click', function () { select(o.traceId); });
@@ -433,8 +433,8 @@ export const PAGE_SCRIPT = String.raw`'use strict';
 
   ['filter-text', 'filter-status', 'sort'].forEach(function (id) { $(id).addEventListener('input', queueList); });
   getJson('/api/info').then(function (info) {
-    $('service').textContent = info.service + ' ' + info.version + ' · ' + info.environment;
-    document.title = info.service + ' · telemetry viewer';
+    $('service').textContent = info.service + ' ' + info.version + ' \u00b7 ' + info.environment;
+    document.title = info.service + ' \u00b7 telemetry viewer';
     buildCharts(info.charts);
     return getJson('/api/metrics');
   }).then(function (r) {
