@@ -165,9 +165,13 @@ export function watchPackage(name: string, listener: PackageListener): () => voi
   }
   set.add(listener);
   install();
-  // Copies loaded before now: one call per folder whose main file is in the cache.
-  for (const [file, entry] of Object.entries(internals._cache)) {
-    if (entry === undefined || !entry.loaded || !file.includes(NODE_MODULES)) continue;
+  // Copies loaded before now: one call per folder whose main file is in the cache. Start-up runs this once per
+  // watched name over every loaded file, so a file of another package is passed over without allocating.
+  const marker = `${NODE_MODULES}${name.split('/').join(sep)}${sep}`;
+  for (const file in internals._cache) {
+    if (!file.includes(marker)) continue;
+    const entry = internals._cache[file];
+    if (entry === undefined || !entry.loaded) continue;
     const owner = packageNameOf(file);
     if (owner?.name !== name || mainFileOf(owner.dir) !== file) continue;
     notify(listener, loadedPackage(name, owner.dir, entry.exports));
