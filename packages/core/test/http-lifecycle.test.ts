@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import type { Histogram } from '@opentelemetry/sdk-metrics';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HttpRequestRecord } from '../src/http/adapter-contract.js';
@@ -322,6 +323,36 @@ describe.each([
       expect(span?.spanContext().traceId).not.toBe(traceId);
       expect(span?.spanContext().traceId).toMatch(/^[0-9a-f]{32}$/);
       expect(span?.parentSpanContext).toBeUndefined();
+    });
+
+    it('calls the propagator only for a request that carries one of its fields, when the lifecycle knows them', async () => {
+      const w3c = new W3CTraceContextPropagator();
+      const extracted: string[] = [];
+      propagation.disable();
+      propagation.setGlobalPropagator({
+        inject: (ctx, carrier, setter) => w3c.inject(ctx, carrier, setter),
+        extract(ctx, carrier, getter) {
+          extracted.push(String((carrier as { 'x-probe'?: string })['x-probe']));
+          return w3c.extract(ctx, carrier, getter);
+        },
+        fields: () => [...w3c.fields(), 'x-vendor-context'],
+      });
+      const { port } = await serve(
+        (_record, _req, res) => {
+          res.end();
+        },
+        { propagationFields: propagation.fields() },
+      );
+      await send(port, '/none', { headers: { 'x-probe': 'none' } });
+      await send(port, '/parent', { headers: { 'x-probe': 'parent', traceparent: `00-${traceId}-${parentId}-01` } });
+      await send(port, '/vendor', { headers: { 'x-probe': 'vendor', 'x-vendor-context': 'v' } });
+      await waitFor(() => serverSpans().length === 3);
+      expect(extracted).toEqual(['parent', 'vendor']);
+      const byPath = (path: string) => serverSpans().find((s) => s.attributes['url.path'] === path);
+      expect(byPath('/none')?.parentSpanContext).toBeUndefined();
+      expect(byPath('/parent')?.spanContext().traceId).toBe(traceId);
+      expect(byPath('/parent')?.parentSpanContext?.spanId).toBe(parentId);
+      expect(byPath('/vendor')?.parentSpanContext).toBeUndefined();
     });
 
     it('keeps the request span active in the handler, after await and in timers; injects it into outgoing headers', async () => {

@@ -74,7 +74,11 @@ export interface TestPipeline {
    * The lifecycle's lean path wired to this pipeline, as the real pipeline wires it: request spans started
    * straight into the same span processor, HTTP metrics collected from the lifecycle's cells by the same reader.
    */
-  readonly lean: { readonly requestSpans: RequestSpanFactory; readonly httpMetrics: MetricCellStore };
+  readonly lean: {
+    readonly requestSpans: RequestSpanFactory;
+    readonly httpMetrics: MetricCellStore;
+    readonly propagationFields: readonly string[];
+  };
   /** Finished spans so far. */
   spans(): ReadableSpan[];
   /** Finished spans with this name. */
@@ -94,7 +98,8 @@ export function startTestPipeline(): TestPipeline {
   const contextManager = new AsyncLocalStorageContextManager();
   contextManager.enable();
   context.setGlobalContextManager(contextManager);
-  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  const propagator = new W3CTraceContextPropagator();
+  propagation.setGlobalPropagator(propagator);
   const exporter = new InMemorySpanExporter();
   const resource = resourceFromAttributes({ 'service.name': 'test.service' });
   const sampler = new ParentBasedSampler({ root: new AlwaysOnSampler() });
@@ -110,7 +115,11 @@ export function startTestPipeline(): TestPipeline {
   metrics.setGlobalMeterProvider(meterProvider);
   return {
     exporter,
-    lean: { requestSpans: new RequestSpanFactory(resource, sampler, spanProcessors, scope), httpMetrics },
+    lean: {
+      requestSpans: new RequestSpanFactory(resource, sampler, spanProcessors, scope),
+      httpMetrics,
+      propagationFields: propagator.fields(),
+    },
     meterProvider,
     tracerProvider,
     spans: () => exporter.getFinishedSpans(),

@@ -113,6 +113,13 @@ export interface HttpLifecycleOptions {
    * `http.route` `_OTHER` (their spans keep the real route). Default 1000 (`MAX_ROUTE_ENTRIES`).
    */
   readonly maxRoutes?: number;
+  /**
+   * The header names the registered propagator reads (its `fields()`). When given, a request that carries
+   * none of them starts a new trace without calling the propagator. Default: every request goes through
+   * `propagation.extract`. {@link getHttpLifecycle} passes the fields of the propagator the pipeline
+   * registered; a propagator registered by other code is always called.
+   */
+  readonly propagationFields?: readonly string[];
 }
 
 /** What an SDK span exposes beyond the API: its kind, and the scope of the tracer that made it. */
@@ -164,6 +171,7 @@ export class HttpLifecycle implements RequestCompleter {
   private routeEntries = 0;
   private readonly maxRoutes: number;
   private readonly hosts = new HostCache();
+  private readonly propagationFields: readonly string[] | undefined;
 
   constructor(options: HttpLifecycleOptions = {}) {
     this.tracer = options.tracer ?? trace.getTracer(HTTP_INSTRUMENTATION_SCOPE);
@@ -196,6 +204,23 @@ export class HttpLifecycle implements RequestCompleter {
     this.lines = accessLogger && new AccessLog(accessLogger, options.accessLog ?? DEFAULT_ACCESS_LOG);
     this.anomalyDetector = options.anomalyDetector;
     this.maxRoutes = options.maxRoutes ?? MAX_ROUTE_ENTRIES;
+    this.propagationFields = options.propagationFields && Object.freeze([...options.propagationFields]);
+  }
+
+  /** The context `headers` continue: the propagator's, unless none of the headers it reads is present. */
+  private extractParent(headers: IncomingMessage['headers']): Context {
+    const fields = this.propagationFields;
+    if (fields !== undefined) {
+      let present = false;
+      for (let i = 0; i < fields.length; i++) {
+        if (headers[fields[i] as string] !== undefined) {
+          present = true;
+          break;
+        }
+      }
+      if (!present) return ROOT_CONTEXT;
+    }
+    return propagation.extract(ROOT_CONTEXT, headers);
   }
 
   /** Whether requests to `path` (without query) get no telemetry. */
@@ -263,7 +288,7 @@ export class HttpLifecycle implements RequestCompleter {
       const userAgent = headers['user-agent'];
       if (typeof userAgent === 'string') attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent;
       attributes[ATTR_NETWORK_PROTOCOL_VERSION] = protocol;
-      const parent = propagation.extract(ROOT_CONTEXT, headers);
+      const parent = this.extractParent(headers);
       span =
         this.requestSpans === undefined
           ? this.tracer.startSpan(methodEntry.method, { kind: SpanKind.SERVER, attributes }, parent)

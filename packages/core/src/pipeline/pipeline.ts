@@ -227,9 +227,13 @@ export function createPipeline(config: Config, notices: Notices, logger?: Teleme
   const contextManager = new AsyncLocalStorageContextManager().enable();
   registered.context = context.setGlobalContextManager(contextManager);
   if (!registered.context) contextManager.disable();
-  registered.propagation = propagation.setGlobalPropagator(
-    new CompositePropagator({ propagators: [new W3CTraceContextLevel2Propagator(), new W3CBaggagePropagator()] }),
-  );
+  const propagator = new CompositePropagator({
+    propagators: [new W3CTraceContextLevel2Propagator(), new W3CBaggagePropagator()],
+  });
+  registered.propagation = propagation.setGlobalPropagator(propagator);
+  // While ours is the registered propagator (no other can replace it until the pipeline stops), a request
+  // without any of its headers is known to start a new trace.
+  const propagationFields = registered.propagation ? propagator.fields() : undefined;
   registered.trace = trace.setGlobalTracerProvider(tracerProvider);
   registered.metrics = metrics.setGlobalMeterProvider(meterProvider);
   if (!registered.trace || !registered.metrics) {
@@ -342,6 +346,7 @@ export function createPipeline(config: Config, notices: Notices, logger?: Teleme
         anomalyDetector: config.anomalyDetection ? getAnomalyDetector() : undefined,
         requestSpans: leanRequestSpans,
         httpMetrics: leanHttpMetrics,
+        propagationFields,
       })),
     forceFlush: () => settle(forceFlush(), SHUTDOWN_DEADLINE_MS),
     exportPendingSync: () =>
