@@ -20,6 +20,13 @@ export interface AttributeHolder {
   droppedAttributesCount: number;
 }
 
+/** The number of own enumerable keys of `attributes`, counted without the array `Object.keys` makes. */
+export function attributeCount(attributes: object): number {
+  let count = 0;
+  for (const key in attributes) if (Object.hasOwn(attributes, key)) count++;
+  return count;
+}
+
 /** Adds `key` = `value` to `holder` under the SDK's rules. */
 export function addLimitedAttribute(holder: AttributeHolder, key: string, value: unknown): void {
   const decision = maybeAddAttribute({

@@ -49,7 +49,7 @@ import {
   type SpanProcessor,
   type TimedEvent,
 } from '@opentelemetry/sdk-trace';
-import { addLimitedAttribute } from '../limited-attributes.js';
+import { addLimitedAttribute, attributeCount } from '../limited-attributes.js';
 
 /** Instrumentation scope of the request spans and HTTP metrics. */
 export const HTTP_INSTRUMENTATION_SCOPE = '@autotelemetry/core/http';
@@ -192,7 +192,7 @@ export class RequestSpan implements Span, ReadableSpan {
     readonly kind: SpanKind = SpanKind.SERVER,
   ) {
     this.startTime = millisToHrTime(epochMillis(startPerfNow));
-    this.attributesCount = Object.keys(attributes).length;
+    this.attributesCount = attributeCount(attributes);
   }
 
   get resource(): Resource {

@@ -1,8 +1,12 @@
 /**
  * Log lines gathered per turn of the event loop and written in one synchronous write when the turn ends
  * (`setImmediate`), instead of one write system call per line. On a busy server most lines share a write with
- * others; the write itself still goes through a synchronous SonicBoom (which handles partial writes and
- * `EAGAIN` on a full pipe), so lines keep their order and nothing is left in flight between turns.
+ * others.
+ *
+ * Each line is encoded to UTF-8 once, as it is queued, into a byte buffer the stream keeps and reuses; the
+ * turn's bytes then go to the file descriptor as they are (fd-sink.ts: partial writes continued, `EAGAIN` on
+ * a full pipe waited out), so lines keep their order and nothing is left in flight between turns. (A string
+ * batch handed to a string writer was scanned for its byte length, then encoded again by the write.)
  *
  * What is still guaranteed: a line is written before the next turn of the event loop; at `process.exit()`,
  * an uncaught exception or a normal end, the `exit` listener writes what the current turn gathered; a flush
@@ -13,19 +17,24 @@
  * so idle loggers leave no listener on the process.
  */
 
-/** The write end a batch goes to (a synchronous SonicBoom). */
-export interface SyncLineSink {
-  write(chunk: string): unknown;
-  flushSync?(): void;
+/** Where a batch's bytes go: written completely before `write` returns. */
+export interface SyncByteSink {
+  /** Writes `bytes` (a view of the stream's buffer, valid only during the call). Never throws. */
+  write(bytes: Uint8Array): void;
   on?(event: 'error', listener: (error: unknown) => void): unknown;
 }
 
-/** Above this many characters waiting, they are written at once rather than at the end of the turn. */
+/** Above this many bytes waiting, they are written at once rather than at the end of the turn. */
 export const BATCH_HIGH_WATER = 64 * 1024;
+
+/** Bytes the buffer starts with; it grows for a longer line and shrinks back after. */
+const INITIAL_BYTES = BATCH_HIGH_WATER + 16 * 1024;
 
 /** A line stream writing its lines once per event-loop turn, in order. */
 export class BatchedLineStream {
-  private pending = '';
+  private buffer: Buffer = Buffer.allocUnsafe(INITIAL_BYTES);
+  private spare: Buffer | undefined;
+  private length = 0;
   private scheduled = false;
   private readonly flushPending = (): void => {
     this.scheduled = false;
@@ -33,12 +42,14 @@ export class BatchedLineStream {
     this.writePending();
   };
 
-  constructor(private readonly sink: SyncLineSink) {}
+  constructor(private readonly sink: SyncByteSink) {}
 
   /** Queues a line; it is written at the end of this turn of the event loop, or at exit. */
   write(chunk: string): boolean {
-    this.pending += chunk;
-    if (this.pending.length >= BATCH_HIGH_WATER) this.writePending();
+    // A UTF-16 code unit takes at most three UTF-8 bytes.
+    if (this.length + chunk.length * 3 > this.buffer.length) this.makeRoom(chunk.length * 3);
+    this.length += this.buffer.write(chunk, this.length, 'utf8');
+    if (this.length >= BATCH_HIGH_WATER) this.writePending();
     else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(this.flushPending);
@@ -50,7 +61,6 @@ export class BatchedLineStream {
   /** Writes everything waiting, now. */
   flushSync(): void {
     this.writePending();
-    this.sink.flushSync?.();
   }
 
   /** Forwards error listeners to the sink (pino and the destination attach one). */
@@ -59,10 +69,21 @@ export class BatchedLineStream {
     return this;
   }
 
+  /** Writes what is waiting, then grows the buffer when `bytes` more would not fit in it. */
+  private makeRoom(bytes: number): void {
+    this.writePending();
+    if (bytes > this.buffer.length) this.buffer = Buffer.allocUnsafe(bytes);
+  }
+
   private writePending(): void {
-    if (this.pending.length === 0) return;
-    const chunk = this.pending;
-    this.pending = '';
-    this.sink.write(chunk);
+    if (this.length === 0) return;
+    const full = this.buffer;
+    const bytes = full.subarray(0, this.length);
+    // Lines queued while the sink writes (an error listener that logs) go to the other buffer, not over
+    // the bytes being written. A buffer grown for one long line is not kept.
+    this.buffer = this.spare ?? Buffer.allocUnsafe(INITIAL_BYTES);
+    this.spare = full.length > INITIAL_BYTES ? undefined : full;
+    this.length = 0;
+    this.sink.write(bytes);
   }
 }

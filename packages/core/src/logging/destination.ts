@@ -1,13 +1,14 @@
 /**
- * Where log lines go. A file descriptor or path is written through a synchronous SonicBoom, batched per turn
- * of the event loop (batched-stream.ts: one write per turn instead of one per line, lines in order, written
- * at `process.exit()`, on an uncaught exception and at every flush). A writable object is called line by line.
+ * Where log lines go. A file descriptor or path is written synchronously, batched per turn of the event loop
+ * (batched-stream.ts: one write per turn instead of one per line, lines in order, written at
+ * `process.exit()`, on an uncaught exception and at every flush; fd-sink.ts: partial writes and a full pipe).
+ * A writable object is called line by line.
  */
 import { mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { pino } from 'pino';
 import { ConfigError, type LogDestination } from '../config/types.js';
 import { BatchedLineStream } from './batched-stream.js';
+import { FdSink } from './fd-sink.js';
 
 /** A stream pino can write lines to. */
 export interface LineStream {
@@ -26,18 +27,18 @@ function warnOnce(error: unknown): void {
   });
 }
 
-/** Opens the destination: fd and path through a synchronous SonicBoom, a writable object guarded. */
+/** Opens the destination: fd and path through the batched byte stream, a writable object guarded. */
 export function openDestination(destination: LogDestination): LineStream {
   if (typeof destination === 'number' || typeof destination === 'string') {
-    let stream: ReturnType<typeof pino.destination>;
+    let fd: number;
     try {
       // A path is opened here, synchronously, so a bad one fails now with the reason rather than later.
-      let fd = destination;
-      if (typeof fd === 'string') {
-        mkdirSync(dirname(fd), { recursive: true });
-        fd = openSync(fd, 'a');
+      if (typeof destination === 'string') {
+        mkdirSync(dirname(destination), { recursive: true });
+        fd = openSync(destination, 'a');
+      } else {
+        fd = destination;
       }
-      stream = pino.destination({ dest: fd, sync: true });
     } catch (error) {
       throw new ConfigError(
         'logDestination',
@@ -45,9 +46,9 @@ export function openDestination(destination: LogDestination): LineStream {
         `a writable file descriptor or file path (${error instanceof Error ? error.message : String(error)})`,
       );
     }
-    // Without a listener an I/O error would be thrown from an 'error' event into the application.
-    stream.on('error', warnOnce);
-    return new BatchedLineStream(stream);
+    // I/O errors later go to one warning, never into the application.
+    const sink = new FdSink(fd).on('error', warnOnce);
+    return new BatchedLineStream(sink);
   }
   return guardWriter(destination);
 }

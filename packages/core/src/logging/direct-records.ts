@@ -24,13 +24,13 @@ import type { Resource } from '@opentelemetry/resources';
 import type { LogRecordProcessor, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import { addLimitedAttribute, DEFAULT_ATTRIBUTE_LIMITS } from '../limited-attributes.js';
 
-/** Whether `attributes` can be a record's own as they are: no empty key, at most the SDK's count limit. */
-function withinLimits(attributes: Attributes): boolean {
+/** How many attributes `attributes` holds when it can be a record's own as it is (no empty key, at most the SDK's count limit); -1 otherwise. */
+function countWithinLimits(attributes: Attributes): number {
   let count = 0;
   for (const key in attributes) {
-    if (key === '' || ++count > DEFAULT_ATTRIBUTE_LIMITS.attributeCountLimit) return false;
+    if (key === '' || ++count > DEFAULT_ATTRIBUTE_LIMITS.attributeCountLimit) return -1;
   }
-  return true;
+  return count;
 }
 
 /** The records one pipeline's logger emits: its resource, scope and processors. */
@@ -72,9 +72,12 @@ export class DirectLogRecords {
   ): void {
     // Taken as they are when within the SDK's rules (the usual case: a line's few flattened keys); otherwise
     // added one by one under them (count limit, empty key), as the SDK's record would.
-    const ready = withinLimits(attributes);
-    const record = new DirectLogRecord(this, severityNumber, severityText, body, ready ? attributes : {}, context);
-    if (!ready) record.setAttributes(attributes);
+    const count = countWithinLimits(attributes);
+    const record =
+      count >= 0
+        ? new DirectLogRecord(this, severityNumber, severityText, body, attributes, count, context)
+        : new DirectLogRecord(this, severityNumber, severityText, body, {}, 0, context);
+    if (count < 0) record.setAttributes(attributes);
     if (exception !== undefined && exception !== null) record.setException(exception);
     for (const processor of this.processors) processor.onEmit(record, context);
     record.freeze();
@@ -103,13 +106,14 @@ class DirectLogRecord implements ReadWriteLogRecord {
     public severityText: string | undefined,
     public body: AnyValue | undefined,
     readonly attributes: Attributes,
+    attributesCount: number,
     context: Context,
   ) {
     this.hrTime = millisToHrTime(Date.now());
     this.hrTimeObserved = this.hrTime;
     const spanContext = trace.getSpanContext(context);
     this.spanContext = spanContext !== undefined && isSpanContextValid(spanContext) ? spanContext : undefined;
-    this.attributesCount = Object.keys(attributes).length;
+    this.attributesCount = attributesCount;
   }
 
   get resource(): Resource {

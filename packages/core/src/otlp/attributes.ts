@@ -114,7 +114,10 @@ export class AttributeEncoder {
   /** The kept bytes of (key, value), made now if it may be kept; undefined when it is encoded each time. */
   private cached(key: string, value: unknown): Uint8Array | undefined {
     const type = typeof value;
-    if (type !== 'string' && type !== 'number' && type !== 'boolean') return undefined;
+    if (type !== 'string' && type !== 'boolean' && (type !== 'number' || !Number.isInteger(value))) {
+      // Objects, and fractional numbers (durations, ratios): nearly every value is new, not worth a lookup.
+      return undefined;
+    }
     if (type === 'string' && (value as string).length > MAX_CACHED_STRING) return undefined;
     let entry = this.keys.get(key);
     if (entry === undefined) {

@@ -6,6 +6,16 @@
 
 const INITIAL_SIZE = 64 * 1024;
 
+/** Strings shorter than this (their length fits one varint byte) try the ASCII copy first. */
+const SHORT_STRING = 128;
+
+/** The value of each lower-case hex digit by character code, -1 for any other character below 128. */
+const HEX_DIGITS: Int8Array = (() => {
+  const digits = new Int8Array(128).fill(-1);
+  for (let d = 0; d < 16; d++) digits['0123456789abcdef'.charCodeAt(d)] = d;
+  return digits;
+})();
+
 /** Wire types. */
 export const VARINT = 0;
 export const FIXED64 = 1;
@@ -105,11 +115,20 @@ export class ProtobufWriter {
     const b = secondsHigh * 1e9;
     const bLow = b % 65536;
     const x = a + bLow * 65536;
-    const low = x % 4294967296;
-    const high = (b - bLow) / 65536 + (x - low) / 4294967296;
-    this.buffer.writeUInt32LE(low, this.pos);
-    this.buffer.writeUInt32LE(high >>> 0, this.pos + 4);
-    this.pos += 8;
+    const low = (x % 4294967296) >>> 0;
+    const high = ((b - bLow) / 65536 + (x - (x % 4294967296)) / 4294967296) >>> 0;
+    // Stored byte by byte: `writeUInt32LE` checks its arguments again on every call.
+    const buffer = this.buffer;
+    const at = this.pos;
+    buffer[at] = low;
+    buffer[at + 1] = low >>> 8;
+    buffer[at + 2] = low >>> 16;
+    buffer[at + 3] = low >>> 24;
+    buffer[at + 4] = high;
+    buffer[at + 5] = high >>> 8;
+    buffer[at + 6] = high >>> 16;
+    buffer[at + 7] = high >>> 24;
+    this.pos = at + 8;
   }
 
   double(value: number): void {
@@ -118,8 +137,28 @@ export class ProtobufWriter {
     this.pos += 8;
   }
 
-  /** A length-delimited UTF-8 string. */
+  /**
+   * A length-delimited UTF-8 string. Short ASCII strings (names, methods, routes, messages) are copied by
+   * character code: two native calls (`byteLength`, `write`) cost more than the loop at these lengths.
+   */
   string(value: string): void {
+    const count = value.length;
+    if (count < SHORT_STRING) {
+      this.ensure(count + 1);
+      const buffer = this.buffer;
+      const start = this.pos + 1;
+      let i = 0;
+      while (i < count) {
+        const code = value.charCodeAt(i);
+        if (code >= 0x80) break;
+        buffer[start + i++] = code;
+      }
+      if (i === count) {
+        buffer[this.pos] = count;
+        this.pos = start + count;
+        return;
+      }
+    }
     const length = Buffer.byteLength(value, 'utf8');
     this.ensure(length + 5);
     this.varint(length);
@@ -134,11 +173,24 @@ export class ProtobufWriter {
     this.pos += value.length;
   }
 
-  /** Length-delimited bytes from lower-case hex (trace and span ids). */
+  /** Length-delimited bytes from lower-case hex (trace and span ids), decoded here rather than by `Buffer`'s native call. */
   hex(value: string): void {
     const length = value.length >>> 1;
     this.ensure(length + 5);
     this.varint(length);
+    const buffer = this.buffer;
+    const at = this.pos;
+    let i = 0;
+    for (; i < length; i++) {
+      const high = HEX_DIGITS[value.charCodeAt(2 * i)] ?? -1;
+      const low = HEX_DIGITS[value.charCodeAt(2 * i + 1)] ?? -1;
+      if ((high | low) < 0) break;
+      buffer[at + i] = (high << 4) | low;
+    }
+    if (i === length) {
+      this.pos += length;
+      return;
+    }
     // Invalid hex stops Buffer's decoder early: the declared length is kept, the rest zero-filled.
     const written = this.buffer.write(value, this.pos, length, 'hex');
     if (written < length) this.buffer.fill(0, this.pos + written, this.pos + length);
