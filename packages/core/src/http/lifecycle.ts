@@ -210,17 +210,11 @@ export class HttpLifecycle implements RequestCompleter {
   /** The context `headers` continue: the propagator's, unless none of the headers it reads is present. */
   private extractParent(headers: IncomingMessage['headers']): Context {
     const fields = this.propagationFields;
-    if (fields !== undefined) {
-      let present = false;
-      for (let i = 0; i < fields.length; i++) {
-        if (headers[fields[i] as string] !== undefined) {
-          present = true;
-          break;
-        }
-      }
-      if (!present) return ROOT_CONTEXT;
+    if (fields === undefined) return propagation.extract(ROOT_CONTEXT, headers);
+    for (const field of fields) {
+      if (headers[field] !== undefined) return propagation.extract(ROOT_CONTEXT, headers);
     }
-    return propagation.extract(ROOT_CONTEXT, headers);
+    return ROOT_CONTEXT;
   }
 
   /** Whether requests to `path` (without query) get no telemetry. */

@@ -73,11 +73,17 @@ export class DirectLogRecords {
     // Taken as they are when within the SDK's rules (the usual case: a line's few flattened keys); otherwise
     // added one by one under them (count limit, empty key), as the SDK's record would.
     const count = countWithinLimits(attributes);
-    const record =
-      count >= 0
-        ? new DirectLogRecord(this, severityNumber, severityText, body, attributes, count, context)
-        : new DirectLogRecord(this, severityNumber, severityText, body, {}, 0, context);
-    if (count < 0) record.setAttributes(attributes);
+    const ready = count >= 0;
+    const record = new DirectLogRecord(
+      this,
+      severityNumber,
+      severityText,
+      body,
+      ready ? attributes : {},
+      ready ? count : 0,
+      context,
+    );
+    if (!ready) record.setAttributes(attributes);
     if (exception !== undefined && exception !== null) record.setException(exception);
     for (const processor of this.processors) processor.onEmit(record, context);
     record.freeze();

@@ -115,8 +115,9 @@ export class ProtobufWriter {
     const b = secondsHigh * 1e9;
     const bLow = b % 65536;
     const x = a + bLow * 65536;
-    const low = (x % 4294967296) >>> 0;
-    const high = ((b - bLow) / 65536 + (x - (x % 4294967296)) / 4294967296) >>> 0;
+    const lowPart = x % 4294967296;
+    const low = lowPart >>> 0;
+    const high = ((b - bLow) / 65536 + (x - lowPart) / 4294967296) >>> 0;
     // Stored byte by byte: `writeUInt32LE` checks its arguments again on every call.
     const buffer = this.buffer;
     const at = this.pos;
