@@ -84,7 +84,9 @@ export interface TestTelemetry {
 
 /** Finished spans of the running pipeline, when it exports to memory (the TEST environment's default). */
 export function getFinishedSpans(): ReadableSpan[] {
-  return [...(getState()?.pipeline?.memorySpans?.getFinishedSpans() ?? [])];
+  const pipeline = getState()?.pipeline;
+  pipeline?.completePendingRequests();
+  return [...(pipeline?.memorySpans?.getFinishedSpans() ?? [])];
 }
 
 /** Every metric of the running pipeline, read now. Empty when no pipeline runs. */
@@ -112,20 +114,32 @@ export async function startTestTelemetry(options: TelemetryOptions = {}): Promis
     ...options,
   });
   const pipeline = getState()?.pipeline;
+  // A request's telemetry is finished in a batch later in its turn (http/lifecycle.ts): each read finishes it first.
+  const settled = (): void => pipeline?.completePendingRequests();
   const collect = async (): Promise<MetricData[]> => {
     const snapshot = await pipeline?.metricsReader?.snapshot();
     return snapshot ? snapshot.scopeMetrics.flatMap((scope) => scope.metrics) : [];
   };
   return {
     client,
-    getFinishedSpans: () => [...(pipeline?.memorySpans?.getFinishedSpans() ?? [])],
+    getFinishedSpans: () => {
+      settled();
+      return [...(pipeline?.memorySpans?.getFinishedSpans() ?? [])];
+    },
     collectMetrics: collect,
     async getMetric(name) {
       return (await collect()).find((metric) => metric.descriptor.name === name);
     },
-    logLines: capture.lines,
-    logs: () => capture.json(),
+    get logLines() {
+      settled();
+      return capture.lines;
+    },
+    logs: () => {
+      settled();
+      return capture.json();
+    },
     reset() {
+      settled();
       pipeline?.memorySpans?.reset();
       capture.clear();
     },

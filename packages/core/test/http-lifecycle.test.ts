@@ -556,6 +556,58 @@ describe.each([
       }
     });
 
+    it('tells of the moment a request ended, though its telemetry is finished later in that turn', async () => {
+      const { port, logger } = await serve((record, _req, res) => {
+        record?.setRoute('/after');
+        // The app's own listener, after the lifecycle's: it keeps the turn busy for 40 ms.
+        res.on('finish', () => {
+          const until = Date.now() + 40;
+          while (Date.now() < until) {
+            // work after the response
+          }
+        });
+        res.end('ok');
+      });
+      await send(port, '/after');
+      await waitFor(() => serverSpans().length === 1 && logger.lines.length === 1);
+      const [span] = serverSpans();
+      const [line] = logger.lines;
+      const endMs = (span?.endTime[0] ?? 0) * 1000 + (span?.endTime[1] ?? 0) / 1e6;
+      const startMs = (span?.startTime[0] ?? 0) * 1000 + (span?.startTime[1] ?? 0) / 1e6;
+      expect(endMs - startMs).toBeLessThan(35);
+      expect(Math.abs((line?.timeMs ?? 0) - endMs)).toBeLessThanOrEqual(2);
+      expect((line?.data as { duration_ms?: number } | undefined)?.duration_ms).toBeLessThan(35);
+      const [point] = pointsOf(await sdk.collectMetrics(), 'http.server.request.duration');
+      expect((point?.value as Histogram | undefined)?.max).toBeLessThan(0.035);
+    });
+
+    it('keeps the order requests ended in, a failed one (finished at once) after a batched one', async () => {
+      const waiting = new Map<string, () => void>();
+      const { port, logger } = await serve((record, req, res) => {
+        waiting.set(
+          req.url ?? '',
+          req.url === '/failed'
+            ? () => {
+                record?.fail(new Error('the second one failed'));
+                res.statusCode = 500;
+                res.end();
+              }
+            : () => res.end('ok'),
+        );
+        if (waiting.size < 2) return;
+        // Both responses end in one turn, the successful one first.
+        waiting.get('/ok')?.();
+        waiting.get('/failed')?.();
+      });
+      await Promise.all([send(port, '/ok'), sleep(20).then(() => send(port, '/failed'))]);
+      await waitFor(() => serverSpans().length === 2 && logger.lines.filter((l) => l.logger === 'http').length >= 3);
+      const statuses = logger.lines
+        .filter((l) => l.data !== undefined && typeof (l.data as { status?: number }).status === 'number')
+        .map((l) => (l.data as { status: number }).status);
+      expect(statuses).toEqual([200, 500]);
+      expect(serverSpans().map((s) => s.attributes['http.response.status_code'])).toEqual([200, 500]);
+    });
+
     it('uses a fixed level when configured, and can be turned off', async () => {
       const fixed = await serve(
         (_record, _req, res) => {

@@ -210,3 +210,46 @@ describe('exit while the collector is down', () => {
     expect(child.json().filter((line) => line.message === 'work done')).toHaveLength(WORK_SPANS);
   });
 });
+
+describe('a request answered just before process.exit()', () => {
+  it("delivers its span, access line and log record, timed at the response's end", async () => {
+    receiver = await startOtlpReceiver({ protocol: 'http/protobuf' });
+    const child = spawnNode(fileURLToPath(new URL('./fixtures/request-then-exit.mjs', import.meta.url)), {
+      env: {
+        AUTOTELEMETRY_ENVIRONMENT: 'production',
+        AUTOTELEMETRY_PROMETHEUS_PORT: 'false',
+        AUTOTELEMETRY_RUNTIME_METRICS: 'false',
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        FIXTURE_BLOCK_MS: '40',
+      },
+    });
+    const port = Number((await child.waitForLine(/^PORT \d+$/)).split(' ')[1]);
+    const response = await fetch(`http://127.0.0.1:${port}/orders/7`);
+    expect(await response.text()).toBe('ok');
+    const exit = await child.exited;
+    expect(exit, child.stderr.join('\n')).toEqual({ code: 5, signal: null });
+
+    const [span, ...others] = receiver.spans.filter((s) => s.kind === 2);
+    expect(others).toEqual([]);
+    expect(span?.name).toBe('GET /orders/:id');
+    expect(span?.attributes['http.response.status_code']).toBe(200);
+    const records = receiver.logs.filter((r) => r.attributes['logger.name'] === 'http');
+    expect(records).toHaveLength(1);
+    const record = records[0];
+    expect(record?.body).toMatch(/^GET \/orders\/7 200 [\d.]+ ms$/);
+    expect(record?.attributes).toMatchObject({ method: 'GET', route: '/orders/:id', path: '/orders/7', status: 200 });
+    expect(record?.spanId).toBe(span?.spanId);
+    // The record tells of the response's end, not of the exit that wrote it 40 ms later.
+    const endMs = Number((span?.endTimeUnixNano ?? 0n) / 1_000_000n);
+    const recordMs = Number((record?.timeUnixNano ?? 0n) / 1_000_000n);
+    const observedMs = Number((record?.observedTimeUnixNano ?? 0n) / 1_000_000n);
+    expect(Math.abs(recordMs - endMs)).toBeLessThanOrEqual(2);
+    expect(observedMs - endMs).toBeGreaterThanOrEqual(35);
+
+    const line = child.json().find((l) => l.logger === 'http');
+    expect(line).toMatchObject({ message: record?.body, span_id: span?.spanId, data: { route: '/orders/:id' } });
+    expect(Math.abs(Date.parse(String(line?.timestamp)) - endMs)).toBeLessThanOrEqual(2);
+    expect(receiver.decodeErrors).toEqual([]);
+  });
+});

@@ -45,6 +45,12 @@ export class BoundedMemorySpanExporter extends InMemorySpanExporter {
 
 /** A metric reader with no schedule: `collect()` reads every instrument's current value on demand. */
 export class SnapshotMetricReader extends MetricReader {
+  /**
+   * Called before each snapshot: the pipeline finishes the requests whose duration waits for the turn's
+   * batch (http/lifecycle.ts), so a scrape right after a response counts it.
+   */
+  beforeSnapshot: (() => void) | undefined = undefined;
+
   /** Nothing to stop: this reader has no timer and no connection. */
   protected override async onShutdown(): Promise<void> {}
 
@@ -54,6 +60,7 @@ export class SnapshotMetricReader extends MetricReader {
   /** Current metrics, or undefined once the pipeline is shut down. */
   async snapshot(): Promise<ResourceMetrics | undefined> {
     try {
+      this.beforeSnapshot?.();
       const { resourceMetrics } = await this.collect();
       return resourceMetrics;
     } catch {

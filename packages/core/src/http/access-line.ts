@@ -16,6 +16,7 @@ import { LOG_LIMITS, quote, truncateString } from '../logging/safe-json.js';
 import { errorMessage } from '../span-failure.js';
 import type { RequestLogger } from './adapter-contract.js';
 import type { RequestRecord } from './request-record.js';
+import { epochMillis } from './request-span.js';
 
 /** The keys of the access line's data, in their order (a redacted one sends the line the ordinary way). */
 export const ACCESS_DATA_KEYS: readonly string[] = Object.freeze([
@@ -172,6 +173,7 @@ export class AccessLog {
       accessDataAttributes(facts),
       record.span,
       record.context,
+      epochMillis(record.endedAt),
     );
   }
 

@@ -150,6 +150,13 @@ function recordException(span: Span, error: unknown): void {
 
 /** The default values of {@link HttpLifecycleOptions} when no pipeline is running. */
 const DEFAULT_ACCESS_LOG = 'auto';
+/** Whether `span` is a request span of the lifecycle's (duck-typed: it may come from the other ESM or CJS copy). */
+function isOwnSpan(span: Span): span is RequestSpan {
+  return typeof (span as Partial<RequestSpan>).endAt === 'function';
+}
+
+/** Most completed requests waiting for their batch; one more finishes them at once (a turn that ends thousands). */
+const MAX_PENDING_COMPLETIONS = 256;
 
 /**
  * The request lifecycle of one pipeline: its caches, instruments and settings. Adapters get the running
@@ -165,6 +172,9 @@ export class HttpLifecycle implements RequestCompleter {
   private readonly logger: RequestLogger | undefined;
   /** The end-of-request lines, when there is a logger. */
   private readonly lines: AccessLog | undefined;
+  /** Completed requests waiting for this turn's batch (see {@link HttpLifecycle.complete}). */
+  private finishing: RequestRecord[] = [];
+  private batchScheduled = false;
   private readonly anomalyDetector: RequestAnomalyObserver | undefined;
   private readonly methods = new Map<string, MethodEntry>();
   private readonly otherMethod = new MethodEntry(OTHER_HTTP_METHOD);
@@ -323,28 +333,77 @@ export class HttpLifecycle implements RequestCompleter {
   }
 
   /**
-   * @internal The end of a request: logs, anomaly observation, span, metrics — in that order (a span event
-   * or exception can only be added before the span ends). Each step is guarded on its own, so a failing
-   * logger or detector never leaves the span unended or the request uncounted.
+   * @internal The end of a request. What the request and response can still tell is read now: the status,
+   * the route and failure the adapter's hooks find, the duration. What it produces — the access line, the
+   * anomaly observation, the span's end and the duration record — follows in that order (a span event or
+   * exception can only be added before the span ends), each step guarded on its own, so a failing logger or
+   * detector never leaves the span unended or the request uncounted.
+   *
+   * A request that completed without a failure, and whose span is the lifecycle's own (ended at a given clock
+   * reading), gets that part in a batch: every such request that ends in one turn of the event loop is finished together, in the turn's
+   * check phase (`setImmediate`), at the clock readings taken here. Run back to back, the same code costs
+   * less than interleaved with the framework's (measured: about a fifth of what the lifecycle adds to an
+   * Express request). `flush()`, shutdown and the exit export finish the batch first
+   * ({@link HttpLifecycle.completePending}). A failed, aborted or adopted request is finished at once: its
+   * exception event, and the name an adopting instrumentation's span takes, belong before that span ends.
    */
   complete(record: RequestRecord, finished: boolean): void {
     const endedAt = performance.now();
-    const durationMs = endedAt - record.startedAt;
     record.methodEntry.requestEnded(record.scheme);
     const res = record.res;
     const status = finished || res.headersSent ? res.statusCode : 0;
-    const aborted = !finished;
-    const serverError = aborted || status >= 500;
     record.resolveRoute();
     const entry = this.routeEntry(record.methodEntry, record.route);
     record.resolveFailure(status);
-    const span = record.span;
     record.status = status;
-    record.aborted = aborted;
-    record.durationMs = durationMs;
+    record.aborted = !finished;
+    record.endedAt = endedAt;
+    record.durationMs = endedAt - record.startedAt;
+    record.routeEntry = entry;
     // Past the route bound the metric series collapses, but the span still tells the real route.
     record.spanName = entry.route === record.route ? entry.spanName : `${entry.method} ${record.route}`;
+    if (!finished || record.failed || record.adopted || !isOwnSpan(record.span)) {
+      // The batch first: lines and spans keep the order their requests ended in.
+      this.completePending();
+      this.finish(record, entry);
+      return;
+    }
+    this.finishing.push(record);
+    if (this.finishing.length >= MAX_PENDING_COMPLETIONS) this.completePending();
+    else if (!this.batchScheduled) {
+      this.batchScheduled = true;
+      setImmediate(this.completeBatch);
+    }
+  }
 
+  private readonly completeBatch = (): void => {
+    this.batchScheduled = false;
+    this.completePending();
+  };
+
+  /**
+   * Finishes now every request whose telemetry waits for this turn's batch (see `complete`): before a flush,
+   * a shutdown, the exit export, a metrics snapshot and a read by the test helpers.
+   */
+  completePending(): void {
+    const batch = this.finishing;
+    if (batch.length === 0) return;
+    this.finishing = [];
+    for (let i = 0; i < batch.length; i++) {
+      const record = batch[i] as RequestRecord;
+      try {
+        this.finish(record, record.routeEntry as RouteEntry);
+      } catch (error) {
+        warnLifecycleFailure('end a request', error);
+      }
+    }
+  }
+
+  /** What a completed request produces: lines, anomaly observation, span end, duration record. */
+  private finish(record: RequestRecord, entry: RouteEntry): void {
+    const { status, aborted, durationMs, endedAt } = record;
+    const serverError = aborted || status >= 500;
+    const span = record.span;
     // A failure becomes one exception event: through the error line when one is written (the logger records
     // an Error it writes at ERROR inside the span), else directly.
     const lines = this.lines;
@@ -399,8 +458,7 @@ export class HttpLifecycle implements RequestCompleter {
     }
     // The lifecycle's own span takes its known-valid attributes without the checks user values go through,
     // and ends at the same clock reading as the duration metric.
-    // Duck-typed: the span may come from the other (ESM or CJS) copy of this package.
-    const own = typeof (span as Partial<RequestSpan>).endAt === 'function' ? (span as RequestSpan) : undefined;
+    const own = isOwnSpan(span) ? span : undefined;
     try {
       if (record.route !== undefined) {
         span.updateName(record.spanName);

@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type Context, context, type Span } from '@opentelemetry/api';
 import { getRPCMetadata, RPCType } from '@opentelemetry/core';
 import type { HttpAdapterHooks, HttpRequestRecord, RequestLogger } from './adapter-contract.js';
-import type { MethodEntry } from './metrics.js';
+import type { MethodEntry, RouteEntry } from './metrics.js';
 
 /** What ends a record: the lifecycle that began it. */
 export interface RequestCompleter {
@@ -67,6 +67,10 @@ export class RequestRecord implements HttpRequestRecord {
   status = 0;
   aborted = false;
   durationMs = 0;
+  /** `performance.now()` at the end. */
+  endedAt = 0;
+  /** The (method, route) entry the end resolved. */
+  routeEntry: RouteEntry | undefined = undefined;
   errorLine = false;
   private requestLogger: RequestLogger | undefined = undefined;
 

@@ -8,10 +8,15 @@ let isoText = '';
 
 /** ISO 8601 UTC with milliseconds and `Z`, e.g. `2026-08-15T10:23:45.123Z`. Pino calls it once per line. */
 export function isoTimestamp(): string {
-  const now = Date.now();
-  if (now !== isoMs) {
-    isoMs = now;
-    isoText = new Date(now).toISOString();
+  return isoTimestampAt(Date.now());
+}
+
+/** {@link isoTimestamp} of a given epoch time in milliseconds (a line about a moment already past). */
+export function isoTimestampAt(epochMs: number): string {
+  const ms = Math.floor(epochMs);
+  if (ms !== isoMs) {
+    isoMs = ms;
+    isoText = new Date(ms).toISOString();
   }
   return isoText;
 }

@@ -60,7 +60,8 @@ export class DirectLogRecords {
 
   /**
    * Emits one record. `attributes` becomes the record's own object and must hold valid values only;
-   * `exception` adds the `exception.*` attributes the SDK derives from one.
+   * `exception` adds the `exception.*` attributes the SDK derives from one; `timeMs` is the record's time in
+   * epoch milliseconds (default: now).
    */
   emit(
     severityNumber: SeverityNumber,
@@ -69,6 +70,7 @@ export class DirectLogRecords {
     attributes: Attributes,
     context: Context,
     exception?: unknown,
+    timeMs: number = Date.now(),
   ): void {
     // Taken as they are when within the SDK's rules (the usual case: a line's few flattened keys); otherwise
     // added one by one under them (count limit, empty key), as the SDK's record would.
@@ -82,6 +84,7 @@ export class DirectLogRecords {
       ready ? attributes : {},
       ready ? count : 0,
       context,
+      timeMs,
     );
     if (!ready) record.setAttributes(attributes);
     if (exception !== undefined && exception !== null) record.setException(exception);
@@ -114,9 +117,11 @@ class DirectLogRecord implements ReadWriteLogRecord {
     readonly attributes: Attributes,
     attributesCount: number,
     context: Context,
+    timeMs: number,
   ) {
-    this.hrTime = millisToHrTime(Date.now());
-    this.hrTimeObserved = this.hrTime;
+    this.hrTime = millisToHrTime(timeMs);
+    // Observed when emitted; the record's own time may be earlier (a line about a request that has ended).
+    this.hrTimeObserved = millisToHrTime(Date.now());
     const spanContext = trace.getSpanContext(context);
     this.spanContext = spanContext !== undefined && isSpanContextValid(spanContext) ? spanContext : undefined;
     this.attributesCount = attributesCount;

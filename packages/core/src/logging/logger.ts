@@ -16,7 +16,7 @@ import type { AnyValueMap } from '@opentelemetry/api-logs';
 import { pino } from 'pino';
 import { parseLogLevel } from '../config/environment.js';
 import type { Config, LogDestination } from '../config/types.js';
-import { isoTimestamp, localTimestamp } from './clock.js';
+import { isoTimestamp, isoTimestampAt, localTimestamp } from './clock.js';
 import { flushStream, openDestination } from './destination.js';
 import {
   childParts,
@@ -269,9 +269,17 @@ export interface PreparedLineWriter {
    * Writes one line at pino level `level` (the caller checked the level is enabled). `message` is the raw
    * message; `data` the JSON text of the line's `data` object; `attributes` the same data as log record
    * attributes (taken as the record's own, `logger.name` is added); `span` the span whose ids the line
-   * carries, active in `context`.
+   * carries, active in `context`; `timeMs` the epoch time the line tells of, in milliseconds.
    */
-  write(level: number, message: string, data: string, attributes: AnyValueMap, span: Span, context: Context): void;
+  write(
+    level: number,
+    message: string,
+    data: string,
+    attributes: AnyValueMap,
+    span: Span,
+    context: Context,
+    timeMs: number,
+  ): void;
 }
 
 /**
@@ -294,18 +302,19 @@ export function preparedLineWriter(logger: unknown, dataKeys: readonly string[])
   if (parts.serializers !== undefined || dataKeys.some((key) => parts.shared.json.isRedacted(key))) return undefined;
   const time = internal[timeSym] as () => string;
   return {
-    write(level, message, data, attributes, span, context) {
+    write(level, message, data, attributes, span, context, timeMs) {
       // Read at each line: a child made by setBindings, a level added later, all keep working.
       const current = internal[PARTS];
       const text = message.length > LOG_LIMITS.maxStringLength ? truncateString(message) : message;
       const head = current.heads[level] ?? headFor(current.name, LEVEL_NAMES[level] ?? String(level));
-      stream.write(jsonLine(current, time(), head, text, traceJsonFragment(span), data, ''));
+      const stamp = time === isoTimestamp ? isoTimestampAt(timeMs) : time();
+      stream.write(jsonLine(current, stamp, head, text, traceJsonFragment(span), data, ''));
       const bridge = current.shared.bridge;
       if (bridge === undefined || !bridge.enabled(level, context)) return;
       current.contextAttributes ??= bridge.contextAttributes(current.context);
       const record = isEmpty(current.contextAttributes) ? attributes : { ...current.contextAttributes, ...attributes };
       record['logger.name'] = current.name;
-      bridge.emitPrepared(level, LEVEL_NAMES[level] as string, text, record, context);
+      bridge.emitPrepared(level, LEVEL_NAMES[level] as string, text, record, context, timeMs);
     },
   };
 }

@@ -104,14 +104,21 @@ export class OtelLogBridge {
 
   /**
    * Emits one record whose attributes the caller already flattened (after {@link OtelLogBridge.enabled}
-   * said yes). Never throws.
+   * said yes), timed at `timeMs` (epoch milliseconds). Never throws.
    */
-  emitPrepared(level: number, levelName: string, message: string, attributes: AnyValueMap, context: Context): void {
+  emitPrepared(
+    level: number,
+    levelName: string,
+    message: string,
+    attributes: AnyValueMap,
+    context: Context,
+    timeMs: number,
+  ): void {
     try {
       const severityNumber = SEVERITY_BY_LEVEL[level] ?? SeverityNumber.UNSPECIFIED;
       const direct = directRecords();
       if (direct !== undefined) {
-        direct.emit(severityNumber, levelName, message, attributes, context);
+        direct.emit(severityNumber, levelName, message, attributes, context, undefined, timeMs);
         return;
       }
       this.logger.emit({
@@ -120,6 +127,7 @@ export class OtelLogBridge {
         body: message,
         attributes,
         context,
+        timestamp: timeMs,
       });
     } catch {
       // Telemetry never throws into the application; the JSON line has been written regardless.

@@ -98,6 +98,11 @@ export interface Pipeline {
    * capture points; undefined when telemetry is disabled.
    */
   httpLifecycle(): HttpLifecycle | undefined;
+  /**
+   * Finishes now the completed requests whose span, access line and duration wait for the turn's batch
+   * (http/lifecycle.ts `complete`). The flush, the shutdown and the exit export do it first.
+   */
+  completePendingRequests(): void;
   /** Exports everything buffered now. Never rejects. */
   forceFlush(): Promise<void>;
   /**
@@ -275,7 +280,11 @@ export function createPipeline(config: Config, notices: Notices, logger?: Teleme
   viewer?.start(metricsReader);
 
   let stopping: Promise<void> | undefined;
+  let httpLifecycle: HttpLifecycle | undefined;
+  const completePendingRequests = (): void => httpLifecycle?.completePending();
+  metricsReader.beforeSnapshot = completePendingRequests;
   const forceFlush = async (): Promise<void> => {
+    completePendingRequests();
     await Promise.allSettled([
       tracerProvider.forceFlush(),
       meterProvider.forceFlush(),
@@ -286,6 +295,7 @@ export function createPipeline(config: Config, notices: Notices, logger?: Teleme
   // Everything that can be undone synchronously is, before the first await: a start that follows right after
   // (even in the same tick) then finds the globals free, and nothing new enters the pipeline being flushed.
   const stop = async (options?: ShutdownOptions): Promise<void> => {
+    completePendingRequests();
     logRecords?.close();
     for (const health of exporters.healths) health.close();
     runtimeMetrics?.stop();
@@ -317,7 +327,6 @@ export function createPipeline(config: Config, notices: Notices, logger?: Teleme
   // lifecycle reports through the global API to that SDK, as every other library does.
   const leanRequestSpans = registered.trace ? requestSpans : undefined;
   const leanHttpMetrics = registered.metrics ? httpMetrics : undefined;
-  let httpLifecycle: HttpLifecycle | undefined;
 
   return {
     config,
@@ -348,9 +357,12 @@ export function createPipeline(config: Config, notices: Notices, logger?: Teleme
         httpMetrics: leanHttpMetrics,
         propagationFields,
       })),
+    completePendingRequests,
     forceFlush: () => settle(forceFlush(), SHUTDOWN_DEADLINE_MS),
-    exportPendingSync: () =>
-      exporters.exitExport ? exportPendingSync(exporters.exitExport) : { spans: 0, logs: 0, outcome: 'nothing' },
+    exportPendingSync: () => {
+      completePendingRequests();
+      return exporters.exitExport ? exportPendingSync(exporters.exitExport) : { spans: 0, logs: 0, outcome: 'nothing' };
+    },
     shutdown(options) {
       stopping ??= stop(options).catch(noop);
       return stopping;
@@ -385,6 +397,7 @@ function disabledPipeline(
     logCorrelation: undefined,
     notices,
     httpLifecycle: () => undefined,
+    completePendingRequests: () => {},
     forceFlush: () => Promise.resolve(),
     exportPendingSync: () => ({ spans: 0, logs: 0, outcome: 'nothing' }),
     shutdown: (options) => {
