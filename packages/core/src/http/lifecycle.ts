@@ -57,6 +57,7 @@ import {
 } from './metrics.js';
 import { httpCellSource } from './metrics-producer.js';
 import { QueryRedactor } from './redact.js';
+import { requestContext } from './request-context.js';
 import { type RequestCompleter, RequestRecord, trackedRecord, warnLifecycleFailure } from './request-record.js';
 import { HTTP_INSTRUMENTATION_SCOPE, type RequestSpan, type RequestSpanFactory } from './request-span.js';
 import {
@@ -297,7 +298,7 @@ export class HttpLifecycle implements RequestCompleter {
         this.requestSpans === undefined
           ? this.tracer.startSpan(methodEntry.method, { kind: SpanKind.SERVER, attributes }, parent)
           : this.requestSpans.start(methodEntry.method, attributes, parent, startedAt);
-      ctx = trace.setSpan(parent, span);
+      ctx = requestContext(parent, span);
     }
 
     const record = new RequestRecord(

@@ -78,6 +78,7 @@ const POOL_SIZE = 4096;
 const pool = Buffer.allocUnsafe(POOL_SIZE);
 let poolOffset = POOL_SIZE;
 
+/** `bytes` (a multiple of 8) random bytes as lower-case hex, no 8-byte run of which is all zero. */
 function randomHex(bytes: number): string {
   if (poolOffset + bytes > POOL_SIZE) {
     randomFillSync(pool);
@@ -86,8 +87,11 @@ function randomHex(bytes: number): string {
   const start = poolOffset;
   poolOffset += bytes;
   // An all-zero id is invalid; with 64 random bits this is a formality, but a cheap one.
-  for (let i = start; i < poolOffset; i++) if (pool[i] !== 0) return pool.toString('hex', start, poolOffset);
-  pool[poolOffset - 1] = 1;
+  for (let word = start; word < poolOffset; word += 8) {
+    let zero = true;
+    for (let i = word; i < word + 8; i++) if (pool[i] !== 0) zero = false;
+    if (zero) pool[word + 7] = 1;
+  }
   return pool.toString('hex', start, poolOffset);
 }
 
@@ -141,8 +145,17 @@ export class RequestSpanFactory {
     const parentSpanContext = trace.getSpanContext(parent);
     const validParent =
       parentSpanContext !== undefined && isSpanContextValid(parentSpanContext) ? parentSpanContext : undefined;
-    const traceId = validParent === undefined ? randomHex(16) : validParent.traceId;
-    const spanId = randomHex(8);
+    let traceId: string;
+    let spanId: string;
+    if (validParent === undefined) {
+      // A new trace's two ids from one hex conversion (the native call costs more than the bytes).
+      const ids = randomHex(24);
+      traceId = ids.slice(0, 32);
+      spanId = ids.slice(32);
+    } else {
+      traceId = validParent.traceId;
+      spanId = randomHex(8);
+    }
     const result = this.sampler.shouldSample(parent, traceId, name, kind, attributes, []);
     const traceState = result.traceState ?? validParent?.traceState;
     if (result.decision === SamplingDecision.NOT_RECORD) {
