@@ -142,9 +142,16 @@ export class RequestSpanFactory {
     startPerfNow: number,
     kind: SpanKind = SpanKind.SERVER,
   ): Span {
-    const parentSpanContext = trace.getSpanContext(parent);
-    const validParent =
-      parentSpanContext !== undefined && isSpanContextValid(parentSpanContext) ? parentSpanContext : undefined;
+    const parentSpan = trace.getSpan(parent);
+    let validParent: SpanContext | undefined;
+    if (parentSpan instanceof RequestSpan) {
+      // Its ids were made here, or taken from a parent already checked: valid without the pattern tests.
+      validParent = parentSpan.spanContext();
+    } else {
+      const parentSpanContext = parentSpan?.spanContext();
+      validParent =
+        parentSpanContext !== undefined && isSpanContextValid(parentSpanContext) ? parentSpanContext : undefined;
+    }
     let traceId: string;
     let spanId: string;
     if (validParent === undefined) {

@@ -149,12 +149,20 @@ const SERIES: Readonly<Record<SeriesKind, SeriesSpec>> = {
 /** How one attribute set's duration is recorded: into its own cell, or through an SDK histogram. */
 type Recorder = (seconds: number) => void;
 
+/**
+ * The recorders of a histogram's attribute sets, found by their values one key after the other: the values
+ * are the spans' own (mostly the same strings each time), so no key text is built and hashed per span.
+ */
+type RecorderTree = Map<unknown, RecorderTree | Recorder>;
+
 /** One histogram and its bounded attribute sets, each with its recorder. */
 class DurationSeries {
   readonly #keys: readonly string[];
   readonly #errorAt: number;
   readonly #overflow: (values: unknown[]) => void;
-  readonly #recorders = new Map<string, Recorder>();
+  readonly #recorders: RecorderTree = new Map();
+  /** Attribute sets with their own series (the overflow's not counted). */
+  #series = 0;
   readonly #recorder: (attributes: Attributes) => Recorder;
   readonly #cells: HistogramCell[] = [];
 
@@ -195,19 +203,44 @@ class DurationSeries {
   }
 
   #recorderOf(values: unknown[]): Recorder {
-    const key = values.join('\u0000');
-    let recorder = this.#recorders.get(key);
+    let recorder = this.#find(values);
     if (recorder !== undefined) return recorder;
-    if (this.#recorders.size >= MAX_SERIES) {
+    if (this.#series >= MAX_SERIES) {
       this.#overflow(values);
-      const overflow = values.join('\u0000');
-      recorder = this.#recorders.get(overflow) ?? this.#recorder(this.#build(values));
-      this.#recorders.set(overflow, recorder);
+      recorder = this.#find(values);
+      if (recorder === undefined) {
+        recorder = this.#recorder(this.#build(values));
+        this.#insert(values, recorder);
+      }
       return recorder;
     }
     recorder = this.#recorder(this.#build(values));
-    this.#recorders.set(key, recorder);
+    this.#insert(values, recorder);
+    this.#series++;
     return recorder;
+  }
+
+  #find(values: readonly unknown[]): Recorder | undefined {
+    let node: RecorderTree | Recorder | undefined = this.#recorders;
+    for (let i = 0; i < values.length; i++) {
+      node = (node as RecorderTree).get(values[i]);
+      if (node === undefined) return undefined;
+    }
+    return node as Recorder;
+  }
+
+  #insert(values: readonly unknown[], recorder: Recorder): void {
+    let node = this.#recorders;
+    const last = values.length - 1;
+    for (let i = 0; i < last; i++) {
+      let next = node.get(values[i]) as RecorderTree | undefined;
+      if (next === undefined) {
+        next = new Map();
+        node.set(values[i], next);
+      }
+      node = next;
+    }
+    node.set(values[last], recorder);
   }
 
   #build(values: readonly unknown[]): Attributes {
