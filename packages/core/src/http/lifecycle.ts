@@ -352,7 +352,7 @@ export class HttpLifecycle implements RequestCompleter {
     const endedAt = performance.now();
     record.methodEntry.requestEnded(record.scheme);
     const res = record.res;
-    const status = finished || res.headersSent ? res.statusCode : 0;
+    const status = res !== undefined && (finished || res.headersSent) ? res.statusCode : 0;
     record.resolveRoute();
     const entry = this.routeEntry(record.methodEntry, record.route);
     record.resolveFailure(status);
@@ -369,6 +369,7 @@ export class HttpLifecycle implements RequestCompleter {
       this.finish(record, entry);
       return;
     }
+    record.release();
     this.finishing.push(record);
     if (this.finishing.length >= MAX_PENDING_COMPLETIONS) this.completePending();
     else if (!this.batchScheduled) {
@@ -494,7 +495,7 @@ export class HttpLifecycle implements RequestCompleter {
       [ATTR_HTTP_REQUEST_METHOD]: record.methodEntry.method,
       [ATTR_URL_PATH]: record.path,
     };
-    const requestId = record.req.headers['x-request-id'];
+    const requestId = record.requestIdHeader;
     if (typeof requestId === 'string' && requestId.length > 0 && requestId.length <= 128)
       bindings.request_id = requestId;
     return this.logger.child(bindings);

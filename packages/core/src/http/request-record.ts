@@ -74,10 +74,13 @@ export class RequestRecord implements HttpRequestRecord {
   errorLine = false;
   private requestLogger: RequestLogger | undefined = undefined;
 
+  /** The request's `x-request-id`, kept when the request and response are let go (see {@link RequestRecord.release}). */
+  private requestId: unknown = undefined;
+
   constructor(
     private readonly lifecycle: RequestCompleter,
-    readonly req: IncomingMessage,
-    readonly res: ServerResponse,
+    private requestObject: IncomingMessage | undefined,
+    private responseObject: ServerResponse | undefined,
     readonly span: Span,
     readonly context: Context,
     readonly adopted: boolean,
@@ -88,6 +91,34 @@ export class RequestRecord implements HttpRequestRecord {
     readonly startedAt: number,
     private readonly hooks: HttpAdapterHooks | undefined,
   ) {}
+
+  /** The request; undefined once released. */
+  get req(): IncomingMessage | undefined {
+    return this.requestObject;
+  }
+
+  /** The response; undefined once released. */
+  get res(): ServerResponse | undefined {
+    return this.responseObject;
+  }
+
+  /** The request's `x-request-id` header, whether or not the request is still held. */
+  get requestIdHeader(): unknown {
+    return this.requestObject === undefined ? this.requestId : this.requestObject.headers['x-request-id'];
+  }
+
+  /**
+   * Lets the request and response go once the end has read what it needs: a record waiting for its turn's
+   * batch (lifecycle.ts) would otherwise keep both alive, with their headers and buffers, through the young
+   * generation's collections.
+   */
+  release(): void {
+    const req = this.requestObject;
+    if (req === undefined) return;
+    this.requestId = req.headers['x-request-id'];
+    this.requestObject = undefined;
+    this.responseObject = undefined;
+  }
 
   get logger(): RequestLogger | undefined {
     if (this.requestLogger === undefined) this.requestLogger = this.lifecycle.createRequestLogger(this);
@@ -130,9 +161,12 @@ export class RequestRecord implements HttpRequestRecord {
 
   /** At the end: when no route was set, asks the adapter for the one its framework matched. */
   resolveRoute(): void {
-    if (this.route !== undefined || this.hooks?.findRoute === undefined) return;
+    const req = this.requestObject;
+    const res = this.responseObject;
+    if (this.route !== undefined || this.hooks?.findRoute === undefined || req === undefined || res === undefined)
+      return;
     try {
-      const found = this.hooks.findRoute(this.req, this.res);
+      const found = this.hooks.findRoute(req, res);
       if (typeof found === 'string' && found.length > 0) this.applyRoute(found);
     } catch {
       // The span keeps the method-only name.
@@ -141,9 +175,11 @@ export class RequestRecord implements HttpRequestRecord {
 
   /** At the end: when no failure was recorded on a 5xx, asks the adapter for the error its framework kept. */
   resolveFailure(status: number): void {
-    if (!this.failed && status >= 500 && this.hooks?.findUnrecordedError !== undefined) {
+    const req = this.requestObject;
+    const res = this.responseObject;
+    if (!this.failed && status >= 500 && this.hooks?.findUnrecordedError !== undefined && req && res) {
       try {
-        const found = this.hooks.findUnrecordedError(this.req, this.res);
+        const found = this.hooks.findUnrecordedError(req, res);
         if (found !== undefined && found !== null) {
           this.failed = true;
           this.failure = found;
@@ -156,9 +192,11 @@ export class RequestRecord implements HttpRequestRecord {
 
   /** Hangs the record on its request and response, and ends it when the response does. */
   track(): void {
-    (this.req as WithRecord)[RECORD] = this;
-    (this.res as WithRecord)[RECORD] = this;
-    this.res.on('finish', onResponseFinish);
-    this.res.on('close', onResponseClose);
+    const req = this.requestObject as IncomingMessage;
+    const res = this.responseObject as ServerResponse;
+    (req as WithRecord)[RECORD] = this;
+    (res as WithRecord)[RECORD] = this;
+    res.on('finish', onResponseFinish);
+    res.on('close', onResponseClose);
   }
 }
