@@ -6,6 +6,7 @@
  * unsealed. Every request is decoded by the collector-side protobuf decoder of test-utils.
  */
 
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { decodeTraces } from '@autotelemetry/test-utils';
 import { context, ROOT_CONTEXT, SpanKind, TraceFlags } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
@@ -235,6 +236,27 @@ describe('the encoded export queue', () => {
     } finally {
       context.disable();
     }
+  });
+
+  it("sends and times its batches outside the context of the span that started them (no request's context kept)", async () => {
+    const store = new AsyncLocalStorage<string>();
+    const seen: Array<string | undefined> = [];
+    const exporter = new HeldExporter(true);
+    const spy = {
+      export: (batch: EncodedBatch, done: (result: ExportResult) => void) => {
+        seen.push(store.getStore());
+        exporter.export(batch, done);
+      },
+      shutdown: () => exporter.shutdown(),
+    };
+    const queue = new EncodedQueue(encoder(), spy, LIMITS, () => {});
+    const processor = new EncodingSpanProcessor(queue);
+    // A full batch sealed inside a request's context, then one span whose batch waits for the timer.
+    store.run('request A', () => endSpans(processor, 3, 'full'));
+    store.run('request B', () => endSpans(processor, 1, 'timed'));
+    await new Promise((resolve) => setTimeout(resolve, LIMITS.scheduledDelayMillis + 30));
+    expect(exporter.received.map(names)).toEqual([['full-0', 'full-1', 'full-2'], ['timed-0']]);
+    expect(seen).toEqual([undefined, undefined]);
   });
 
   it('flushes at shutdown, then shuts the exporter down and takes no more', async () => {

@@ -35,6 +35,7 @@ describe('packages/core/src', () => {
       'limited-attributes.ts',
       'local-server.ts',
       'notices.ts',
+      'outside-context.ts',
       'sdk.ts',
       'span-failure.ts',
       'state-slot.ts',

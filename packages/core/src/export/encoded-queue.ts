@@ -12,12 +12,13 @@
  * What is pending — the requests waiting, the one in flight and the items not yet sealed — can be taken
  * synchronously for the exit export (exit-sender.ts).
  */
-import { type Context, context, TraceFlags } from '@opentelemetry/api';
+import { type Context, context, ROOT_CONTEXT, TraceFlags } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import type { LogRecordProcessor, ReadableLogRecord, ReadWriteLogRecord } from '@opentelemetry/sdk-logs';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace';
 import type { BatchEncoder, EncodedBatch } from '../otlp/batch-encoder.js';
 import type { Grouped } from '../otlp/trace-serializer.js';
+import { outsideContext } from '../outside-context.js';
 import type { ExporterLike } from './resilient-exporter.js';
 
 /** How an encoded queue batches and bounds what waits. */
@@ -70,11 +71,13 @@ export class EncodedQueue<T extends Grouped> implements PendingRequests {
       return;
     }
     if (this.encoder.count >= this.limits.maxExportBatchSize) this.seal();
-    else if (this.timer === undefined) {
-      this.timer = setTimeout(this.sealOnTimer, this.limits.scheduledDelayMillis);
-      this.timer.unref();
-    }
+    else if (this.timer === undefined) outsideContext(this.startTimer);
   }
+
+  private readonly startTimer = (): void => {
+    this.timer = setTimeout(this.sealOnTimer, this.limits.scheduledDelayMillis);
+    this.timer.unref();
+  };
 
   private readonly sealOnTimer = (): void => {
     this.timer = undefined;
@@ -106,7 +109,8 @@ export class EncodedQueue<T extends Grouped> implements PendingRequests {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.inFlight.size === 0 && this.waiting.length > 0) this.send(this.waiting.shift() as EncodedBatch);
+      // Outside the request whose item sealed the batch: the export's request and timers keep no request alive.
+      outsideContext(this.sendWaiting);
     } finally {
       this.pumping = false;
     }
@@ -116,6 +120,10 @@ export class EncodedQueue<T extends Grouped> implements PendingRequests {
       for (const resolve of drained) resolve();
     }
   }
+
+  private readonly sendWaiting = (): void => {
+    while (this.inFlight.size === 0 && this.waiting.length > 0) this.send(this.waiting.shift() as EncodedBatch);
+  };
 
   private send(batch: EncodedBatch): void {
     this.waitingBytes -= batch.bytes.length;
@@ -132,7 +140,7 @@ export class EncodedQueue<T extends Grouped> implements PendingRequests {
     timeout.unref();
     try {
       // The export's own calls (an HTTP or gRPC request) are not traced, as the SDK's batch processors ensure.
-      context.with(suppressTracing(context.active()), () => this.exporter.export(batch, done));
+      context.with(suppressTracing(ROOT_CONTEXT), () => this.exporter.export(batch, done));
     } catch {
       done();
     }

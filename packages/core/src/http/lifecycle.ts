@@ -41,6 +41,7 @@ import {
 import { DEFAULT_EXCLUDED_PATHS, DEFAULT_REDACTED_KEYS } from '../config/defaults.js';
 import type { LogLevel } from '../config/environment.js';
 import type { MetricCellStore } from '../metrics/cell-store.js';
+import { outsideContext } from '../outside-context.js';
 import { errorMessage, errorType } from '../span-failure.js';
 import { AccessLog } from './access-line.js';
 import type { HttpAdapterHooks, HttpRequestRecord, RequestAnomalyObserver, RequestLogger } from './adapter-contract.js';
@@ -151,6 +152,10 @@ function recordException(span: Span, error: unknown): void {
 
 /** The default values of {@link HttpLifecycleOptions} when no pipeline is running. */
 const DEFAULT_ACCESS_LOG = 'auto';
+function observe(detector: RequestAnomalyObserver, record: RequestRecord, status: number): void {
+  detector.observe(record.spanName, record.durationMs, status >= 500, record.span);
+}
+
 /** Whether `span` is a request span of the lifecycle's (duck-typed: it may come from the other ESM or CJS copy). */
 function isOwnSpan(span: Span): span is RequestSpan {
   return typeof (span as Partial<RequestSpan>).endAt === 'function';
@@ -374,9 +379,13 @@ export class HttpLifecycle implements RequestCompleter {
     if (this.finishing.length >= MAX_PENDING_COMPLETIONS) this.completePending();
     else if (!this.batchScheduled) {
       this.batchScheduled = true;
-      setImmediate(this.completeBatch);
+      outsideContext(this.scheduleBatch);
     }
   }
+
+  private readonly scheduleBatch = (): void => {
+    setImmediate(this.completeBatch);
+  };
 
   private readonly completeBatch = (): void => {
     this.batchScheduled = false;
@@ -423,7 +432,8 @@ export class HttpLifecycle implements RequestCompleter {
     }
     if (this.anomalyDetector !== undefined && !aborted) {
       try {
-        this.anomalyDetector.observe(record.spanName, durationMs, status >= 500, span);
+        // In the request's context: a detection's warning line carries the request's trace ids.
+        context.with(record.context, observe, undefined, this.anomalyDetector, record, status);
       } catch (error) {
         warnLifecycleFailure('feed the anomaly detector', error);
       }

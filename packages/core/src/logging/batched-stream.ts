@@ -16,6 +16,7 @@
  * The `exit` listener is attached only while lines are waiting (from the first line of a turn to its write),
  * so idle loggers leave no listener on the process.
  */
+import { outsideContext } from '../outside-context.js';
 
 /** Where a batch's bytes go: written completely before `write` returns. */
 export interface SyncByteSink {
@@ -44,6 +45,11 @@ export class BatchedLineStream {
 
   constructor(private readonly sink: SyncByteSink) {}
 
+  // The immediate holds no request's context alive (outside-context.ts).
+  private readonly scheduleFlush = (): void => {
+    setImmediate(this.flushPending);
+  };
+
   /** Queues a line; it is written at the end of this turn of the event loop, or at exit. */
   write(chunk: string): boolean {
     // A UTF-16 code unit takes at most three UTF-8 bytes.
@@ -52,7 +58,7 @@ export class BatchedLineStream {
     if (this.length >= BATCH_HIGH_WATER) this.writePending();
     else if (!this.scheduled) {
       this.scheduled = true;
-      setImmediate(this.flushPending);
+      outsideContext(this.scheduleFlush);
       process.on('exit', this.flushPending);
     }
     return true;
