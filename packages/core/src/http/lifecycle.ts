@@ -375,7 +375,7 @@ export class HttpLifecycle implements RequestCompleter {
     if (!finished || record.failed || record.adopted || !isOwnSpan(record.span)) {
       // The batch first: lines and spans keep the order their requests ended in.
       this.completePending();
-      this.finish(record, entry);
+      this.finish(record);
       return;
     }
     record.release();
@@ -407,7 +407,7 @@ export class HttpLifecycle implements RequestCompleter {
     for (let i = 0; i < batch.length; i++) {
       const record = batch[i] as RequestRecord;
       try {
-        this.finish(record, record.routeEntry as RouteEntry);
+        this.finish(record);
       } catch (error) {
         warnLifecycleFailure('end a request', error);
       }
@@ -415,8 +415,9 @@ export class HttpLifecycle implements RequestCompleter {
   }
 
   /** What a completed request produces: lines, anomaly observation, span end, duration record. */
-  private finish(record: RequestRecord, entry: RouteEntry): void {
+  private finish(record: RequestRecord): void {
     const { status, aborted, durationMs, endedAt } = record;
+    const entry = record.routeEntry as RouteEntry;
     const serverError = aborted || status >= 500;
     const span = record.span;
     // A failure becomes one exception event: through the error line when one is written (the logger records

@@ -61,7 +61,7 @@ export class DirectLogRecords {
   /**
    * Emits one record. `attributes` becomes the record's own object and must hold valid values only;
    * `exception` adds the `exception.*` attributes the SDK derives from one; `timeMs` is the record's time in
-   * epoch milliseconds (default: now).
+   * epoch milliseconds when it is not now (its observed time stays the emission's).
    */
   emit(
     severityNumber: SeverityNumber,
@@ -70,7 +70,7 @@ export class DirectLogRecords {
     attributes: Attributes,
     context: Context,
     exception?: unknown,
-    timeMs: number = Date.now(),
+    timeMs?: number,
   ): void {
     // Taken as they are when within the SDK's rules (the usual case: a line's few flattened keys); otherwise
     // added one by one under them (count limit, empty key), as the SDK's record would.
@@ -117,11 +117,11 @@ class DirectLogRecord implements ReadWriteLogRecord {
     readonly attributes: Attributes,
     attributesCount: number,
     context: Context,
-    timeMs: number,
+    timeMs: number | undefined,
   ) {
-    this.hrTime = millisToHrTime(timeMs);
     // Observed when emitted; the record's own time may be earlier (a line about a request that has ended).
     this.hrTimeObserved = millisToHrTime(Date.now());
+    this.hrTime = timeMs === undefined ? this.hrTimeObserved : millisToHrTime(timeMs);
     const spanContext = trace.getSpanContext(context);
     this.spanContext = spanContext !== undefined && isSpanContextValid(spanContext) ? spanContext : undefined;
     this.attributesCount = attributesCount;
